@@ -1,0 +1,41 @@
+# hoop_mcp: hoop.dev's MCP server inside PostgreSQL (PGXS build)
+
+EXTENSION = hoop_mcp
+EXTVERSION = 0.1
+MODULE_big = hoop_mcp
+OBJS = \
+	src/hoop_mcp.o \
+	src/shmem.o \
+	src/mcp_session.o \
+	src/call.o \
+	src/worker.o \
+	src/http.o \
+	src/mcp.o \
+	src/auth.o \
+	src/tools.o \
+	src/plans.o \
+	src/target.o \
+	src/psql_split.o \
+	src/psql_format.o \
+	src/psql_run.o \
+	src/json.o \
+	src/sqlapi.o \
+	src/util.o
+DATA = sql/hoop_mcp--$(EXTVERSION).sql
+PGFILEDESC = "hoop_mcp - governed MCP server for AI agents"
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir) -DEXTVERSION=\"$(EXTVERSION)\"
+SHLIB_LINK = -lmicrohttpd -lpq
+
+# pg_regress: tests in sql/, expected output in expected/.  They need a
+# server with hoop_mcp in shared_preload_libraries (test/run-tests starts
+# one), so installcheck is the way to run them.
+REGRESS = install identity connections tools sessions privileges
+REGRESS_OPTS = --dbname=contrib_regression
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Rebuild everything when a header changes.
+$(OBJS): $(wildcard src/*.h)

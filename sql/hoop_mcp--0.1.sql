@@ -1,0 +1,1604 @@
+/*
+ * hoop_mcp 0.1: data model and SQL API.
+ *
+ * This script is the reference for what hoop_mcp stores.  Every table lives
+ * in schema hoop_mcp; nothing is granted to PUBLIC except the MCP tool
+ * functions, which check who is calling (see hoop_mcp._actor below).
+ *
+ * Conventions:
+ *  - Every function pins search_path to pg_catalog, pg_temp and names every
+ *    object with its schema, so a caller's search_path cannot redirect it.
+ *  - Tool functions have the MCP tool's name and arguments, return jsonb,
+ *    and raise hoop's error texts with an SQLSTATE and a hint.
+ *  - Functions whose name starts with "_" are internal: not granted to
+ *    anyone, called by the other functions and by the background worker.
+ */
+
+\echo Use "CREATE EXTENSION hoop_mcp" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Roles.  They are cluster-wide, so they survive DROP EXTENSION; they are
+-- created only when missing.
+--   hoop_mcp_admin:   may call the administration functions (users, keys,
+--                     connections) from SQL.
+--   hoop_mcp_auditor: may read every table except secrets and key hashes.
+-- ---------------------------------------------------------------------------
+DO $roles$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'hoop_mcp_admin') THEN
+		CREATE ROLE hoop_mcp_admin NOLOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'hoop_mcp_auditor') THEN
+		CREATE ROLE hoop_mcp_auditor NOLOGIN;
+	END IF;
+END
+$roles$;
+
+-- ---------------------------------------------------------------------------
+-- C functions (src/sqlapi.c): identity, randomness, the worker hand-off.
+-- ---------------------------------------------------------------------------
+
+-- The hoop_mcp user the background worker is acting for, or NULL outside
+-- the worker.  Set from C only, so no SQL caller can choose it.
+CREATE FUNCTION hoop_mcp._worker_actor() RETURNS uuid
+	AS 'MODULE_PATHNAME', 'hoop_mcp_worker_actor' LANGUAGE C VOLATILE;
+
+-- The role that called us from outside any SECURITY DEFINER function: the
+-- current_user of the psql session (after SET ROLE).
+CREATE FUNCTION hoop_mcp._caller_role() RETURNS name
+	AS 'MODULE_PATHNAME', 'hoop_mcp_caller_role' LANGUAGE C STABLE;
+
+-- hoop_mcp.admin_group and hoop_mcp.auditor_group, read in C because a
+-- custom GUC could otherwise be shadowed by a placeholder.
+CREATE FUNCTION hoop_mcp._admin_group() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_admin_group' LANGUAGE C STABLE;
+CREATE FUNCTION hoop_mcp._auditor_group() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_auditor_group' LANGUAGE C STABLE;
+CREATE FUNCTION hoop_mcp._api_url() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_api_url' LANGUAGE C STABLE;
+
+-- Cryptographically strong random bytes (pg_strong_random).
+CREATE FUNCTION hoop_mcp._random_bytes(n integer) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hoop_mcp_random_bytes' LANGUAGE C VOLATILE STRICT;
+
+-- Parse a libpq connection string (PQconninfoParse) into {keyword: value}.
+CREATE FUNCTION hoop_mcp._conninfo_parse(conninfo text) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_conninfo_parse' LANGUAGE C IMMUTABLE STRICT;
+
+-- Hand a tool call to the background worker and wait for its answer.
+-- Used for tools that run on a target database (exec, schema listing).
+CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_worker_call' LANGUAGE C VOLATILE STRICT;
+
+-- Refuses UPDATE and DELETE on append-only tables unless the extension's
+-- own code is writing (see hoop_mcp._append_only below).
+CREATE FUNCTION hoop_mcp._internal_write() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'hoop_mcp_internal_write' LANGUAGE C STABLE;
+
+-- ---------------------------------------------------------------------------
+-- Organisation.  hoop is multi-tenant; hoop_mcp serves one organisation per
+-- database.  One row, made at install.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.org (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	name		text NOT NULL DEFAULT 'default',
+	one_row		boolean NOT NULL DEFAULT true UNIQUE CHECK (one_row)
+);
+INSERT INTO hoop_mcp.org DEFAULT VALUES;
+COMMENT ON TABLE hoop_mcp.org IS 'The single organisation this database serves (hoop''s org_id, org_name).';
+
+-- ---------------------------------------------------------------------------
+-- Users and groups.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.users (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	subject		text NOT NULL UNIQUE CHECK (subject <> ''),
+	email		text NOT NULL UNIQUE
+				CHECK (email = pg_catalog.lower(email) AND email ~ '^[^@\s]+@[^@\s]+$'),
+	name		text,
+	status		text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),
+	verified	boolean NOT NULL DEFAULT true,
+	slack_id	text,
+	pg_role		name UNIQUE,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.users IS 'People and agents that act through MCP or SQL.  subject is the identity-provider subject (hoop''s user_id); pg_role maps a PostgreSQL role to the user for SQL calls.';
+
+CREATE TABLE hoop_mcp.groups (
+	name		text PRIMARY KEY CHECK (name <> ''),
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.groups IS 'User groups.  The groups named by hoop_mcp.admin_group and hoop_mcp.auditor_group carry admin and auditor rights.';
+
+CREATE TABLE hoop_mcp.user_groups (
+	user_id		uuid NOT NULL REFERENCES hoop_mcp.users ON DELETE CASCADE,
+	group_name	text NOT NULL REFERENCES hoop_mcp.groups ON UPDATE CASCADE ON DELETE CASCADE,
+	PRIMARY KEY (user_id, group_name)
+);
+CREATE INDEX ON hoop_mcp.user_groups (group_name);
+
+-- ---------------------------------------------------------------------------
+-- API keys.  The key is shown once by create_api_key; only its SHA-256 and
+-- its first 12 characters (the lookup prefix) are stored.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.api_keys (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	user_id		uuid NOT NULL REFERENCES hoop_mcp.users ON DELETE CASCADE,
+	prefix		text NOT NULL UNIQUE,
+	key_hash	bytea NOT NULL CHECK (pg_catalog.length(key_hash) = 32),
+	description	text,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	expires_at	timestamptz,
+	revoked_at	timestamptz,
+	last_used_at timestamptz
+);
+CREATE INDEX ON hoop_mcp.api_keys (user_id);
+COMMENT ON TABLE hoop_mcp.api_keys IS 'API keys: prefix is the first 12 characters of the key, key_hash its SHA-256.  The key itself is never stored.';
+
+-- ---------------------------------------------------------------------------
+-- Connections (hoop's resource roles): the target databases agents use.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.connections (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	name		text NOT NULL UNIQUE
+				CHECK (name ~ '^[a-zA-Z0-9_]+(?:[-\.]?[a-zA-Z0-9_]+){2,253}$'),
+	type		text NOT NULL CHECK (type IN ('database', 'application', 'custom')),
+	subtype		text NOT NULL DEFAULT '',
+	agent_id	text NOT NULL DEFAULT '',
+	command		text[] NOT NULL DEFAULT '{}',
+	status		text NOT NULL DEFAULT 'online' CHECK (status IN ('online', 'offline')),
+	tags		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(tags) = 'object'),
+	access_mode_runbooks text NOT NULL DEFAULT 'enabled' CHECK (access_mode_runbooks IN ('enabled', 'disabled')),
+	access_mode_exec text NOT NULL DEFAULT 'enabled' CHECK (access_mode_exec IN ('enabled', 'disabled')),
+	access_mode_connect text NOT NULL DEFAULT 'enabled' CHECK (access_mode_connect IN ('enabled', 'disabled')),
+	access_schema text NOT NULL DEFAULT 'enabled' CHECK (access_schema IN ('enabled', 'disabled')),
+	managed_by	text,
+	mandatory_metadata_fields text[] NOT NULL DEFAULT '{}',
+	guardrail_rules text[] NOT NULL DEFAULT '{}',
+	reviewers	text[] NOT NULL DEFAULT '{}',
+	redact_types text[] NOT NULL DEFAULT '{}',
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.connections IS 'Connections (resource roles) agents may use.  Secrets live apart, in connection_secrets.';
+
+-- Secrets are hoop's env map: {"envvar:HOST": "<base64>", ...}.  Readable
+-- by the extension owner only; returned by connections_get to admins only;
+-- never logged.  The worker turns them into libpq options at exec time.
+CREATE TABLE hoop_mcp.connection_secrets (
+	connection_id uuid PRIMARY KEY REFERENCES hoop_mcp.connections ON DELETE CASCADE,
+	envs		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(envs) = 'object'),
+	allow_passwordless boolean NOT NULL DEFAULT false,
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.connection_secrets IS 'Connection secrets (hoop''s envvar map, values base64).  Owner-only.';
+COMMENT ON COLUMN hoop_mcp.connection_secrets.allow_passwordless IS 'Whether the worker may use this connection when the target does not ask for a password (trust or peer authentication).  Off by default, as in postgres_fdw: the worker runs as the server''s OS user, so a passwordless local connection could act as a superuser.  Only a superuser can turn it on (create_connection).';
+
+-- Access control (hoop's access_control plugin).  While the plugin row is
+-- absent every user sees every connection; once it exists, non-admin,
+-- non-auditor users see only connections bound to one of their groups.
+CREATE TABLE hoop_mcp.plugins (
+	name		text PRIMARY KEY CHECK (name IN ('access_control')),
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE hoop_mcp.access_control (
+	connection_id uuid PRIMARY KEY REFERENCES hoop_mcp.connections ON DELETE CASCADE,
+	allowed_groups text[] NOT NULL CHECK (pg_catalog.cardinality(allowed_groups) > 0),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.access_control IS 'Which user groups may see and use a connection (enforced once the access_control plugin row exists).';
+
+-- ---------------------------------------------------------------------------
+-- Sessions: one row per execution, written (status open) before anything
+-- runs and finished (done, exit_code, output, ended_at) by the worker.
+-- Append-only: only the extension's own code may update a row, and nobody
+-- may delete one.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.sessions (
+	id			uuid PRIMARY KEY,
+	user_id		text NOT NULL,
+	user_email	text NOT NULL,
+	user_name	text,
+	connection	text NOT NULL,
+	connection_id uuid,
+	connection_type text NOT NULL,
+	connection_subtype text NOT NULL,
+	connection_tags jsonb,
+	verb		text NOT NULL CHECK (verb IN ('exec', 'connect')),
+	origin		text NOT NULL DEFAULT 'mcp',
+	identity_type text NOT NULL DEFAULT 'user',
+	status		text NOT NULL CHECK (status IN ('open', 'ready', 'done')),
+	input		text,
+	output		text,
+	output_truncated boolean NOT NULL DEFAULT false,
+	exit_code	integer,
+	metadata	jsonb,
+	labels		jsonb,
+	integrations_metadata jsonb,
+	metrics		jsonb,
+	session_batch_id text,
+	executor	text,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	ended_at	timestamptz,
+	CHECK ((status = 'done') = (ended_at IS NOT NULL))
+);
+CREATE INDEX ON hoop_mcp.sessions (created_at DESC, id DESC);
+CREATE INDEX ON hoop_mcp.sessions (user_id, created_at DESC);
+CREATE INDEX ON hoop_mcp.sessions (executor) WHERE status <> 'done';
+COMMENT ON TABLE hoop_mcp.sessions IS 'Every execution, written before it runs and finished when it ends.  executor names the worker running it while it is open.';
+COMMENT ON COLUMN hoop_mcp.sessions.user_id IS 'The user''s subject, as in hoop.';
+
+-- ---------------------------------------------------------------------------
+-- Security audit log: every POST and DELETE on /api/mcp, answered or not.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.security_audit_log (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	actor_subject text,
+	actor_email	text,
+	actor_name	text,
+	resource_type text NOT NULL,
+	action		text NOT NULL,
+	http_method	text NOT NULL,
+	http_path	text NOT NULL,
+	http_status	integer NOT NULL,
+	client_ip	inet,
+	mcp_session_id text,
+	rpc_method	text,
+	tool_name	text,
+	request_payload_redacted jsonb,
+	outcome		boolean NOT NULL,
+	error_message text
+);
+CREATE INDEX ON hoop_mcp.security_audit_log (created_at);
+COMMENT ON TABLE hoop_mcp.security_audit_log IS 'One row per MCP POST or DELETE.  Values under secret-like keys (password, secret, secrets, token, key, api_key, env, envs, env_vars, ...) are replaced by [REDACTED] at any depth.';
+
+-- ---------------------------------------------------------------------------
+-- The MCP tool catalogue.  tools/list is rendered from it; each tool is
+-- the SQL function of the same name.  runs_on_target marks the tools the
+-- worker runs itself because they talk to a target database.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.tools (
+	name		text PRIMARY KEY,
+	description	text NOT NULL CHECK (description <> ''),
+	input_schema jsonb NOT NULL CHECK (input_schema->>'type' = 'object'),
+	annotations	jsonb NOT NULL,
+	runs_on_target boolean NOT NULL DEFAULT false
+);
+
+-- Append-only guard for sessions and the audit log.
+CREATE FUNCTION hoop_mcp._append_only() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_OP = 'DELETE' OR NOT hoop_mcp._internal_write() THEN
+		RAISE EXCEPTION 'hoop_mcp.% is append-only', TG_TABLE_NAME
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only hoop_mcp itself finishes sessions; rows are never deleted.';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER sessions_append_only BEFORE UPDATE OR DELETE ON hoop_mcp.sessions
+	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._append_only();
+CREATE TRIGGER security_audit_log_append_only BEFORE UPDATE OR DELETE ON hoop_mcp.security_audit_log
+	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._append_only();
+CREATE TRIGGER sessions_no_truncate BEFORE TRUNCATE ON hoop_mcp.sessions
+	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._append_only();
+CREATE TRIGGER security_audit_log_no_truncate BEFORE TRUNCATE ON hoop_mcp.security_audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._append_only();
+
+-- pg_dump keeps the data of every configuration and history table.
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.org', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.users', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.groups', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.user_groups', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.api_keys', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.connections', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.connection_secrets', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.plugins', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.access_control', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.security_audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.security_audit_log_id_seq', '');
+
+-- ===========================================================================
+-- Identity
+-- ===========================================================================
+
+-- The user a call acts for: the worker's authenticated MCP user, or else
+-- the user mapped to the calling PostgreSQL role.  Inactive users and
+-- unmapped roles are refused.
+CREATE FUNCTION hoop_mcp._actor() RETURNS hoop_mcp.users
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	worker_user uuid := hoop_mcp._worker_actor();
+	caller name;
+	u hoop_mcp.users;
+BEGIN
+	IF worker_user IS NOT NULL THEN
+		SELECT * INTO u FROM hoop_mcp.users WHERE id = worker_user;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'unauthorized: missing auth context'
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+	ELSE
+		caller := hoop_mcp._caller_role();
+		SELECT * INTO u FROM hoop_mcp.users WHERE pg_role = caller;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'role "%" is not mapped to a hoop_mcp user', caller
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = pg_catalog.format('An administrator can map it: SELECT hoop_mcp.create_user(email => ''...'', pg_role => %L);', caller);
+		END IF;
+	END IF;
+	IF u.status <> 'active' THEN
+		RAISE EXCEPTION 'user is not active, status=%', u.status
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'An administrator can reactivate the user with hoop_mcp.set_user_status().';
+	END IF;
+	RETURN u;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._user_groups(user_id uuid) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT coalesce(pg_catalog.array_agg(group_name ORDER BY group_name), '{}')
+	FROM hoop_mcp.user_groups g WHERE g.user_id = $1
+$$;
+
+CREATE FUNCTION hoop_mcp._is_admin(groups text[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._admin_group() = ANY ($1)
+$$;
+
+CREATE FUNCTION hoop_mcp._is_auditor(groups text[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._auditor_group() = ANY ($1)
+$$;
+
+-- Gate for admin tools and the SQL administration functions.  Over MCP
+-- the acting user must be in the admin group.  From SQL, members of the
+-- hoop_mcp_admin role (and superusers) pass, and so does a role mapped to
+-- a hoop admin user.
+CREATE FUNCTION hoop_mcp._require_admin() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	caller name;
+BEGIN
+	IF hoop_mcp._worker_actor() IS NULL THEN
+		caller := hoop_mcp._caller_role();
+		IF pg_catalog.pg_has_role(caller, 'hoop_mcp_admin', 'USAGE') THEN
+			RETURN;
+		END IF;
+		IF NOT EXISTS (SELECT 1 FROM hoop_mcp.users WHERE pg_role = caller) THEN
+			RAISE EXCEPTION 'admin access required'
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = 'A superuser can run: GRANT hoop_mcp_admin TO ' || pg_catalog.quote_ident(caller) || ';';
+		END IF;
+	END IF;
+	IF NOT hoop_mcp._is_admin(hoop_mcp._user_groups((hoop_mcp._actor()).id)) THEN
+		RAISE EXCEPTION 'admin access required'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = pg_catalog.format('Members of the group "%s" (hoop_mcp.admin_group) may do this.', hoop_mcp._admin_group());
+	END IF;
+END
+$$;
+
+-- Gate for tools that admins and auditors may use.  From SQL, members of
+-- hoop_mcp_admin or hoop_mcp_auditor pass too.
+CREATE FUNCTION hoop_mcp._require_admin_or_auditor() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	caller name;
+	g text[];
+BEGIN
+	IF hoop_mcp._worker_actor() IS NULL THEN
+		caller := hoop_mcp._caller_role();
+		IF pg_catalog.pg_has_role(caller, 'hoop_mcp_admin', 'USAGE') OR
+		   pg_catalog.pg_has_role(caller, 'hoop_mcp_auditor', 'USAGE') THEN
+			RETURN;
+		END IF;
+	END IF;
+	g := hoop_mcp._user_groups((hoop_mcp._actor()).id);
+	IF NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g)) THEN
+		RAISE EXCEPTION 'admin or auditor access required' USING ERRCODE = 'insufficient_privilege';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._ensure_groups(groups text[]) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	INSERT INTO hoop_mcp.groups (name)
+	SELECT DISTINCT g FROM pg_catalog.unnest($1) g
+	ON CONFLICT (name) DO NOTHING
+$$;
+
+-- ===========================================================================
+-- SQL administration API (also usable by admins mapped to a role)
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp.create_user(email text, groups text[] DEFAULT '{}',
+									 name text DEFAULT NULL, pg_role name DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id uuid := pg_catalog.gen_random_uuid();
+	clean_email text := pg_catalog.lower(pg_catalog.btrim(create_user.email));
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF clean_email IS NULL OR clean_email !~ '^[^@\s]+@[^@\s]+$' THEN
+		RAISE EXCEPTION 'invalid email address "%"', create_user.email
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give an address such as alice@example.com.';
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_catalog.unnest(create_user.groups) g WHERE g IS NULL OR g = '') THEN
+		RAISE EXCEPTION 'group names must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF create_user.pg_role IS NOT NULL AND
+	   NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = create_user.pg_role) THEN
+		RAISE EXCEPTION 'role "%" does not exist', create_user.pg_role
+			USING ERRCODE = 'undefined_object', HINT = 'Create the role first, or leave pg_role NULL.';
+	END IF;
+	BEGIN
+		INSERT INTO hoop_mcp.users (id, subject, email, name, pg_role)
+		VALUES (new_id, new_id::text, clean_email, coalesce(create_user.name, pg_catalog.split_part(clean_email, '@', 1)),
+				create_user.pg_role);
+	EXCEPTION WHEN unique_violation THEN
+		RAISE EXCEPTION 'user already exists'
+			USING ERRCODE = 'unique_violation',
+				  DETAIL = pg_catalog.format('A user with email %s or role %s exists.', clean_email, coalesce(create_user.pg_role, '-')),
+				  HINT = 'Use hoop_mcp.set_user_groups() or hoop_mcp.set_user_status() to change an existing user.';
+	END;
+	PERFORM hoop_mcp._ensure_groups(create_user.groups);
+	INSERT INTO hoop_mcp.user_groups (user_id, group_name)
+	SELECT DISTINCT new_id, g FROM pg_catalog.unnest(create_user.groups) g;
+	RETURN new_id;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._user_by_email(email text) RETURNS hoop_mcp.users
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users;
+BEGIN
+	SELECT * INTO u FROM hoop_mcp.users x WHERE x.email = pg_catalog.lower(pg_catalog.btrim($1));
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'user not found' USING ERRCODE = 'no_data_found',
+			HINT = 'Create it with hoop_mcp.create_user(email => ...).';
+	END IF;
+	RETURN u;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.set_user_groups(email text, groups text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	u := hoop_mcp._user_by_email(email);
+	PERFORM hoop_mcp._ensure_groups(groups);
+	DELETE FROM hoop_mcp.user_groups WHERE user_id = u.id;
+	INSERT INTO hoop_mcp.user_groups (user_id, group_name)
+	SELECT DISTINCT u.id, g FROM pg_catalog.unnest(groups) g;
+	UPDATE hoop_mcp.users SET updated_at = pg_catalog.now() WHERE id = u.id;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.set_user_status(email text, status text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF status IS NULL OR status NOT IN ('active', 'inactive') THEN
+		RAISE EXCEPTION 'invalid user status "%"', status
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''active'' or ''inactive''.';
+	END IF;
+	u := hoop_mcp._user_by_email(email);
+	UPDATE hoop_mcp.users SET status = set_user_status.status, updated_at = pg_catalog.now() WHERE id = u.id;
+END
+$$;
+
+-- Returns the new key.  It is shown this once: only its hash is kept.
+CREATE FUNCTION hoop_mcp.create_api_key(email text, description text DEFAULT NULL,
+										expires_at timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users;
+	key text;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	u := hoop_mcp._user_by_email(email);
+	IF expires_at IS NOT NULL AND expires_at <= pg_catalog.now() THEN
+		RAISE EXCEPTION 'expires_at must be in the future' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	LOOP
+		-- hmk_ + 43 characters of base64url: 256 random bits.
+		key := 'hmk_' || pg_catalog.rtrim(pg_catalog.translate(
+				pg_catalog.encode(hoop_mcp._random_bytes(32), 'base64'), E'+/\n', '-_'), '=');
+		BEGIN
+			INSERT INTO hoop_mcp.api_keys (user_id, prefix, key_hash, description, expires_at)
+			VALUES (u.id, pg_catalog.left(key, 12), pg_catalog.sha256(pg_catalog.convert_to(key, 'UTF8')),
+					create_api_key.description, create_api_key.expires_at);
+			RETURN key;
+		EXCEPTION WHEN unique_violation THEN
+			-- 48-bit prefix collision: draw again.
+		END;
+	END LOOP;
+END
+$$;
+
+-- Revokes a key given its prefix (first 12 characters) or its id.
+CREATE FUNCTION hoop_mcp.revoke_api_key(key_prefix_or_id text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	UPDATE hoop_mcp.api_keys SET revoked_at = pg_catalog.now()
+	WHERE (prefix = pg_catalog.left(key_prefix_or_id, 12) OR id::text = key_prefix_or_id)
+	  AND revoked_at IS NULL;
+	RETURN FOUND;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.list_api_keys(email text DEFAULT NULL)
+RETURNS TABLE (id uuid, user_email text, prefix text, description text, created_at timestamptz,
+			   expires_at timestamptz, revoked_at timestamptz, last_used_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	RETURN QUERY
+	SELECT k.id, u.email, k.prefix, k.description, k.created_at, k.expires_at, k.revoked_at, k.last_used_at
+	FROM hoop_mcp.api_keys k JOIN hoop_mcp.users u ON u.id = k.user_id
+	WHERE list_api_keys.email IS NULL OR u.email = pg_catalog.lower(list_api_keys.email)
+	ORDER BY k.created_at, k.id;
+END
+$$;
+
+-- ===========================================================================
+-- Connections
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp._name_valid(name text) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT $1 ~ '^[a-zA-Z0-9_]+(?:[-\.]?[a-zA-Z0-9_]+){2,253}$'
+$$;
+
+-- hoop's visibility rule (hoop-mcp.md 7.2): no access_control plugin, or an
+-- admin or auditor, or a group bound to the connection.
+CREATE FUNCTION hoop_mcp._connection_visible(connection_id uuid, groups text[], privileged boolean)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT $3
+		OR NOT EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')
+		OR EXISTS (SELECT 1 FROM hoop_mcp.access_control a
+				   WHERE a.connection_id = $1 AND a.allowed_groups && $2)
+$$;
+
+-- hoop's connectionToMap: fixed fields always, the others when non-empty.
+CREATE FUNCTION hoop_mcp._connection_map(c hoop_mcp.connections, secrets jsonb) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.jsonb_build_object(
+			'id', c.id, 'name', c.name, 'type', c.type, 'subtype', c.subtype,
+			'agent_id', c.agent_id, 'status', c.status, 'command', pg_catalog.to_jsonb(c.command))
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'secrets', CASE WHEN secrets <> '{}' THEN secrets END,
+			'tags', CASE WHEN c.tags <> '{}' THEN c.tags END,
+			'access_mode_runbooks', c.access_mode_runbooks,
+			'access_mode_exec', c.access_mode_exec,
+			'access_mode_connect', c.access_mode_connect,
+			'guardrail_rules', CASE WHEN c.guardrail_rules <> '{}' THEN pg_catalog.to_jsonb(c.guardrail_rules) END,
+			'reviewers', CASE WHEN c.reviewers <> '{}' THEN pg_catalog.to_jsonb(c.reviewers) END,
+			'redact_enabled', CASE WHEN c.redact_types <> '{}' THEN true END,
+			'redact_types', CASE WHEN c.redact_types <> '{}' THEN pg_catalog.to_jsonb(c.redact_types) END,
+			'managed_by', c.managed_by,
+			'mandatory_metadata_fields', CASE WHEN c.mandatory_metadata_fields <> '{}' THEN pg_catalog.to_jsonb(c.mandatory_metadata_fields) END))
+$$;
+
+-- A connection by name or id that the caller may see, or NULL.
+CREATE FUNCTION hoop_mcp._visible_connection(name_or_id text, groups text[]) RETURNS hoop_mcp.connections
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT c FROM hoop_mcp.connections c
+	WHERE (c.name = $1 OR c.id::text = $1)
+	  AND hoop_mcp._connection_visible(c.id, $2, hoop_mcp._is_admin($2) OR hoop_mcp._is_auditor($2))
+	ORDER BY c.name = $1 DESC
+	LIMIT 1
+$$;
+
+-- Validates hoop's secrets map: string keys with base64 values.
+CREATE FUNCTION hoop_mcp._check_secrets(secrets jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	k text;
+	v jsonb;
+BEGIN
+	IF secrets IS NULL THEN
+		RETURN;
+	END IF;
+	IF pg_catalog.jsonb_typeof(secrets) <> 'object' THEN
+		RAISE EXCEPTION 'secrets must be an object of "envvar:NAME": base64 values'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k, v IN SELECT * FROM pg_catalog.jsonb_each(secrets) LOOP
+		IF pg_catalog.jsonb_typeof(v) <> 'string' THEN
+			RAISE EXCEPTION 'secrets: value of "%" must be a base64 string', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		BEGIN
+			PERFORM pg_catalog.decode(v #>> '{}', 'base64');
+		EXCEPTION WHEN OTHERS THEN
+			RAISE EXCEPTION 'secrets: value of "%" is not valid base64', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Secret values are base64, as in hoop: {"envvar:PASS": "c2VjcmV0"}.';
+		END;
+	END LOOP;
+END
+$$;
+
+-- hoop's ApplyDefaultsToModel: the command line hoop would run.
+CREATE FUNCTION hoop_mcp._default_command(subtype text) RETURNS text[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT CASE $1
+		WHEN 'postgres' THEN ARRAY['psql', '-v', 'ON_ERROR_STOP=1', '-A', '-F' || E'\t', '-P', 'pager=off',
+								   '-h', '$HOST', '-U', '$USER', '--port=$PORT', '$DB']
+		WHEN 'mysql' THEN ARRAY['mysql', '-h$HOST', '-u$USER', '--port=$PORT', '-D$DB']
+		WHEN 'mssql' THEN ARRAY['sqlcmd', '--exit-on-error', '--trim-columns', '-s\t', '-r',
+								'-S$HOST:$PORT', '-U$USER', '-d$DB', '-i/dev/stdin']
+		WHEN 'oracledb' THEN ARRAY['sqlplus', '-s', '$USER/$PASS@$HOST:$PORT/$SID']
+		WHEN 'mongodb' THEN ARRAY['mongo', '--quiet', 'mongodb://$USER:$PASS@$HOST:$PORT/']
+		ELSE '{}'::text[]
+	END
+$$;
+
+-- libpq options as hoop's env map: host -> envvar:HOST, password ->
+-- envvar:PASS, dbname -> envvar:DB, anything else -> envvar:<KEYWORD>.
+CREATE FUNCTION hoop_mcp._conninfo_to_envs(conninfo text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+	SELECT coalesce(pg_catalog.jsonb_object_agg(
+			'envvar:' || CASE kv.key WHEN 'password' THEN 'PASS' WHEN 'dbname' THEN 'DB'
+									 ELSE pg_catalog.upper(kv.key) END,
+			pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(kv.value, 'UTF8'), 'base64'), E'\n', '')),
+			'{}')
+	FROM pg_catalog.jsonb_each_text(hoop_mcp._conninfo_parse($1)) kv
+$$;
+
+-- The libpq keyword/value pairs a connection's secrets stand for.  The
+-- worker passes them to PQconnectStartParams (expand_dbname off), skipping
+-- keys that are not libpq options.
+CREATE FUNCTION hoop_mcp._envs_to_conninfo(envs jsonb, OUT keywords text[], OUT "values" text[])
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT coalesce(pg_catalog.array_agg(kw ORDER BY kw), '{}'), coalesce(pg_catalog.array_agg(val ORDER BY kw), '{}')
+	FROM (SELECT CASE e.key WHEN 'envvar:PASS' THEN 'password' WHEN 'envvar:DB' THEN 'dbname'
+							ELSE pg_catalog.lower(pg_catalog.substr(e.key, 8)) END AS kw,
+				 pg_catalog.convert_from(pg_catalog.decode(e.value, 'base64'), 'UTF8') AS val
+		  FROM pg_catalog.jsonb_each_text(coalesce($1, '{}')) e
+		  WHERE e.key LIKE 'envvar:%') s
+$$;
+
+-- Creates a database/postgres connection from a libpq connection string.
+-- The password (and every other option) is kept in connection_secrets.
+CREATE FUNCTION hoop_mcp.create_connection(name text, conninfo text,
+										   tags jsonb DEFAULT '{}',
+										   access_mode_exec text DEFAULT 'enabled',
+										   access_schema text DEFAULT 'enabled',
+										   allowed_groups text[] DEFAULT NULL,
+										   allow_passwordless boolean DEFAULT false)
+RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	new_id uuid;
+	envs jsonb;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF NOT coalesce(hoop_mcp._name_valid(create_connection.name), false) THEN
+		RAISE EXCEPTION 'name: it must contain between 3 and 254 alphanumeric characters, it may include (-), (_) or (.) characters'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF allow_passwordless AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = hoop_mcp._caller_role()) THEN
+		RAISE EXCEPTION 'only superusers may create passwordless connections'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'A connection the target does not ask a password for runs as the server''s operating-system user.',
+				  HINT = 'Give the connection a password, or ask a superuser to create it.';
+	END IF;
+	envs := hoop_mcp._conninfo_to_envs(create_connection.conninfo);
+	IF tags IS NULL OR pg_catalog.jsonb_typeof(tags) <> 'object' THEN
+		RAISE EXCEPTION 'tags must be a JSON object of strings' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	BEGIN
+		INSERT INTO hoop_mcp.connections (name, type, subtype, command, tags, access_mode_exec, access_schema)
+		VALUES (create_connection.name, 'database', 'postgres', hoop_mcp._default_command('postgres'),
+				create_connection.tags, create_connection.access_mode_exec, create_connection.access_schema)
+		RETURNING id INTO new_id;
+	EXCEPTION
+		WHEN unique_violation THEN
+			RAISE EXCEPTION 'connection already exists' USING ERRCODE = 'unique_violation';
+		WHEN check_violation THEN
+			RAISE EXCEPTION 'invalid access mode' USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'access_mode_exec and access_schema are ''enabled'' or ''disabled''.';
+	END;
+	INSERT INTO hoop_mcp.connection_secrets (connection_id, envs, allow_passwordless)
+	VALUES (new_id, envs, coalesce(create_connection.allow_passwordless, false));
+	IF allowed_groups IS NOT NULL THEN
+		PERFORM hoop_mcp.access_control_set(create_connection.name, allowed_groups);
+	END IF;
+	RETURN new_id;
+END
+$$;
+
+-- ===========================================================================
+-- Tools: identity and server
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp.me_get() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	o hoop_mcp.org;
+BEGIN
+	SELECT * INTO o FROM hoop_mcp.org;
+	RETURN pg_catalog.jsonb_build_object(
+		'user_id', u.subject, 'user_email', u.email, 'user_name', coalesce(u.name, ''),
+		'org_id', o.id, 'org_name', o.name, 'groups', pg_catalog.to_jsonb(g),
+		'is_admin', hoop_mcp._is_admin(g), 'is_auditor', hoop_mcp._is_auditor(g),
+		'user_status', u.status);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.serverinfo_get() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._actor();
+	RETURN pg_catalog.jsonb_build_object(
+		'version', (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'hoop_mcp'),
+		'commit', '',
+		'auth_method', 'local',
+		'api_url', hoop_mcp._api_url(),
+		'grpc_url', '',
+		'tenancy_type', 'selfhosted',
+		'idp_provider_name', '',
+		'postgres_version', pg_catalog.current_setting('server_version'),
+		'license_info', pg_catalog.jsonb_build_object(
+			'is_valid', true, 'key_id', '', 'type', 'oss',
+			'issued_at', 0,
+			'expire_at', pg_catalog.floor(pg_catalog.extract(epoch FROM pg_catalog.now() + interval '10 years'))::bigint,
+			'allowed_hosts', pg_catalog.jsonb_build_array('*'),
+			'features', '[]'::jsonb));
+END
+$$;
+
+-- ===========================================================================
+-- Tools: connections
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp.connections_list(agent_id text DEFAULT NULL, type text DEFAULT NULL,
+										  subtype text DEFAULT NULL, tag_selector text DEFAULT NULL,
+										  tags text[] DEFAULT NULL, name text DEFAULT NULL,
+										  search text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	privileged boolean := hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g);
+	selector jsonb := '[]';
+	seg text;
+	op text;
+	k text;
+	v text;
+	result jsonb;
+BEGIN
+	-- tag_selector: comma-separated key=value / key!=value, all must hold.
+	FOREACH seg IN ARRAY coalesce(pg_catalog.string_to_array(tag_selector, ','), '{}') LOOP
+		seg := pg_catalog.btrim(seg);
+		CONTINUE WHEN seg = '';
+		IF pg_catalog.strpos(seg, '!=') > 0 THEN
+			op := '!=';
+		ELSIF pg_catalog.strpos(seg, '=') > 0 THEN
+			op := '=';
+		ELSE
+			RAISE EXCEPTION 'invalid tag_selector segment "%": expected key=value or key!=value', seg
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		k := pg_catalog.btrim(pg_catalog.split_part(seg, op, 1));
+		v := pg_catalog.btrim(pg_catalog.substr(seg, pg_catalog.strpos(seg, op) + pg_catalog.length(op)));
+		IF k = '' THEN
+			RAISE EXCEPTION 'invalid tag_selector segment "%": empty key', seg
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		selector := selector || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(k, op, v));
+	END LOOP;
+
+	SELECT coalesce(pg_catalog.jsonb_agg(hoop_mcp._connection_map(c, '{}') ORDER BY c.name), '[]')
+	INTO result
+	FROM hoop_mcp.connections c
+	WHERE hoop_mcp._connection_visible(c.id, g, privileged)
+	  AND c.name LIKE coalesce(connections_list.name, '%')
+	  AND (connections_list.agent_id IS NULL OR c.agent_id LIKE connections_list.agent_id)
+	  AND (connections_list.type IS NULL OR c.type LIKE connections_list.type)
+	  AND (connections_list.subtype IS NULL OR c.subtype LIKE connections_list.subtype)
+	  AND (connections_list.search IS NULL OR
+		   pg_catalog.concat_ws(' ', c.name, c.subtype, c.type, c.status)
+				ILIKE '%' || connections_list.search || '%')
+	  AND (connections_list.tags IS NULL OR NOT EXISTS (
+			SELECT 1 FROM pg_catalog.unnest(connections_list.tags) t
+			WHERE NOT (c.tags ? t OR
+					   (pg_catalog.strpos(t, '=') > 0 AND
+						c.tags ->> pg_catalog.split_part(t, '=', 1) = pg_catalog.substr(t, pg_catalog.strpos(t, '=') + 1)))))
+	  AND NOT EXISTS (
+			SELECT 1 FROM pg_catalog.jsonb_array_elements(selector) s
+			WHERE CASE s->>1
+					WHEN '=' THEN (c.tags ->> (s->>0)) IS DISTINCT FROM (s->>2)
+					ELSE (c.tags ->> (s->>0)) IS NOT DISTINCT FROM (s->>2)
+				  END);
+	RETURN result;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.connections_get(name text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	c hoop_mcp.connections;
+	secrets jsonb := '{}';
+BEGIN
+	IF coalesce(connections_get.name, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	c := hoop_mcp._visible_connection(connections_get.name, g);
+	IF c.id IS NULL THEN
+		RAISE EXCEPTION 'connection not found' USING ERRCODE = 'no_data_found',
+			HINT = 'connections_list shows the connections you may use.';
+	END IF;
+	IF hoop_mcp._is_admin(g) THEN
+		SELECT s.envs INTO secrets FROM hoop_mcp.connection_secrets s WHERE s.connection_id = c.id;
+	END IF;
+	RETURN hoop_mcp._connection_map(c, coalesce(secrets, '{}'));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._check_access_mode(field text, value text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF value IS NOT NULL AND value NOT IN ('enabled', 'disabled') THEN
+		RAISE EXCEPTION '% must be "enabled" or "disabled"', field USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._check_connection_fields(type text, tags jsonb,
+												  access_mode_runbooks text, access_mode_exec text,
+												  access_mode_connect text, secrets jsonb)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF type IS NOT NULL AND type NOT IN ('database', 'application', 'custom') THEN
+		RAISE EXCEPTION 'type must be one of database, application or custom'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF tags IS NOT NULL AND (pg_catalog.jsonb_typeof(tags) <> 'object' OR EXISTS (
+			SELECT 1 FROM pg_catalog.jsonb_each(tags) t WHERE pg_catalog.jsonb_typeof(t.value) <> 'string')) THEN
+		RAISE EXCEPTION 'tags must be an object of string values' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM hoop_mcp._check_access_mode('access_mode_runbooks', access_mode_runbooks);
+	PERFORM hoop_mcp._check_access_mode('access_mode_exec', access_mode_exec);
+	PERFORM hoop_mcp._check_access_mode('access_mode_connect', access_mode_connect);
+	PERFORM hoop_mcp._check_secrets(secrets);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.connections_create(name text, type text, subtype text DEFAULT NULL,
+											agent_id text DEFAULT NULL, command text[] DEFAULT NULL,
+											secrets jsonb DEFAULT NULL, tags jsonb DEFAULT NULL,
+											access_mode_runbooks text DEFAULT NULL,
+											access_mode_exec text DEFAULT NULL,
+											access_mode_connect text DEFAULT NULL,
+											guardrail_rules text[] DEFAULT NULL,
+											reviewers text[] DEFAULT NULL,
+											redact_types text[] DEFAULT NULL,
+											mandatory_metadata_fields text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF coalesce(connections_create.name, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT hoop_mcp._name_valid(connections_create.name) THEN
+		RAISE EXCEPTION 'name: it must contain between 3 and 254 alphanumeric characters, it may include (-), (_) or (.) characters'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(connections_create.type, '') = '' THEN
+		RAISE EXCEPTION 'type is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM hoop_mcp._check_connection_fields(connections_create.type, connections_create.tags,
+		connections_create.access_mode_runbooks, connections_create.access_mode_exec,
+		connections_create.access_mode_connect, connections_create.secrets);
+	BEGIN
+		INSERT INTO hoop_mcp.connections AS x (name, type, subtype, agent_id, command, tags,
+			access_mode_runbooks, access_mode_exec, access_mode_connect, access_schema,
+			guardrail_rules, reviewers, redact_types, mandatory_metadata_fields)
+		VALUES (connections_create.name, connections_create.type, coalesce(connections_create.subtype, ''),
+			coalesce(connections_create.agent_id, ''),
+			CASE WHEN coalesce(pg_catalog.cardinality(connections_create.command), 0) > 0 THEN connections_create.command
+				 ELSE hoop_mcp._default_command(connections_create.subtype) END,
+			coalesce(connections_create.tags, '{}'),
+			coalesce(connections_create.access_mode_runbooks, 'enabled'),
+			coalesce(connections_create.access_mode_exec, 'enabled'),
+			coalesce(connections_create.access_mode_connect, 'enabled'),
+			CASE WHEN connections_create.type = 'database' THEN 'enabled' ELSE 'disabled' END,
+			coalesce(connections_create.guardrail_rules, '{}'), coalesce(connections_create.reviewers, '{}'),
+			coalesce(connections_create.redact_types, '{}'),
+			coalesce(connections_create.mandatory_metadata_fields, '{}'))
+		RETURNING * INTO c;
+	EXCEPTION WHEN unique_violation THEN
+		RAISE EXCEPTION 'connection already exists' USING ERRCODE = 'unique_violation';
+	END;
+	INSERT INTO hoop_mcp.connection_secrets (connection_id, envs)
+	VALUES (c.id, coalesce(connections_create.secrets, '{}'));
+	RETURN hoop_mcp._connection_map(c, '{}');
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.connections_update(name text, type text DEFAULT NULL, subtype text DEFAULT NULL,
+											agent_id text DEFAULT NULL, command text[] DEFAULT NULL,
+											secrets jsonb DEFAULT NULL, tags jsonb DEFAULT NULL,
+											access_mode_runbooks text DEFAULT NULL,
+											access_mode_exec text DEFAULT NULL,
+											access_mode_connect text DEFAULT NULL,
+											guardrail_rules text[] DEFAULT NULL,
+											reviewers text[] DEFAULT NULL,
+											redact_types text[] DEFAULT NULL,
+											mandatory_metadata_fields text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF coalesce(connections_update.name, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO c FROM hoop_mcp.connections x WHERE x.name = connections_update.name FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'connection not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	IF coalesce(c.managed_by, '') <> '' THEN
+		RAISE EXCEPTION 'connection is managed by "%" and cannot be updated via MCP', c.managed_by
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	PERFORM hoop_mcp._check_connection_fields(nullif(connections_update.type, ''), connections_update.tags,
+		nullif(connections_update.access_mode_runbooks, ''), nullif(connections_update.access_mode_exec, ''),
+		nullif(connections_update.access_mode_connect, ''), connections_update.secrets);
+	-- hoop's partial update: empty or missing fields stay; lists and maps
+	-- that are given replace the stored value whole; agent_id "" clears.
+	UPDATE hoop_mcp.connections x SET
+		type = coalesce(nullif(connections_update.type, ''), x.type),
+		subtype = coalesce(nullif(connections_update.subtype, ''), x.subtype),
+		agent_id = coalesce(connections_update.agent_id, x.agent_id),
+		command = CASE WHEN pg_catalog.cardinality(connections_update.command) > 0 THEN connections_update.command ELSE x.command END,
+		tags = coalesce(connections_update.tags, x.tags),
+		access_mode_runbooks = coalesce(nullif(connections_update.access_mode_runbooks, ''), x.access_mode_runbooks),
+		access_mode_exec = coalesce(nullif(connections_update.access_mode_exec, ''), x.access_mode_exec),
+		access_mode_connect = coalesce(nullif(connections_update.access_mode_connect, ''), x.access_mode_connect),
+		guardrail_rules = coalesce(connections_update.guardrail_rules, x.guardrail_rules),
+		reviewers = coalesce(connections_update.reviewers, x.reviewers),
+		redact_types = coalesce(connections_update.redact_types, x.redact_types),
+		mandatory_metadata_fields = coalesce(connections_update.mandatory_metadata_fields, x.mandatory_metadata_fields),
+		updated_at = pg_catalog.now()
+	WHERE x.id = c.id
+	RETURNING * INTO c;
+	IF connections_update.secrets IS NOT NULL THEN
+		INSERT INTO hoop_mcp.connection_secrets AS s (connection_id, envs) VALUES (c.id, connections_update.secrets)
+		ON CONFLICT (connection_id) DO UPDATE SET envs = excluded.envs, updated_at = pg_catalog.now();
+	END IF;
+	RETURN hoop_mcp._connection_map(c, '{}');
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.connections_delete(name text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF coalesce(connections_delete.name, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	DELETE FROM hoop_mcp.connections x WHERE x.name = connections_delete.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'connection not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN pg_catalog.to_jsonb(pg_catalog.format('connection "%s" deleted successfully', connections_delete.name));
+END
+$$;
+
+-- ===========================================================================
+-- Tools: access control (hoop's access_control_* tools, admin only)
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp._connection_by_name(name text) RETURNS hoop_mcp.connections
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+BEGIN
+	IF coalesce($1, '') = '' THEN
+		RAISE EXCEPTION 'connection_name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO c FROM hoop_mcp.connections x WHERE x.name = $1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'connection "%" not found', $1 USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN c;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_control_set(connection_name text, groups text[]) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+	clean text[];
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	c := hoop_mcp._connection_by_name(connection_name);
+	SELECT pg_catalog.array_agg(DISTINCT g ORDER BY g) INTO clean
+	FROM pg_catalog.unnest(groups) g WHERE coalesce(g, '') <> '';
+	IF clean IS NULL THEN
+		RAISE EXCEPTION 'groups must contain at least one user group; use access_control_unset to remove the binding'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO hoop_mcp.plugins (name) VALUES ('access_control') ON CONFLICT DO NOTHING;
+	PERFORM hoop_mcp._ensure_groups(clean);
+	INSERT INTO hoop_mcp.access_control (connection_id, allowed_groups) VALUES (c.id, clean)
+	ON CONFLICT (connection_id) DO UPDATE SET allowed_groups = excluded.allowed_groups, updated_at = pg_catalog.now();
+	RETURN pg_catalog.jsonb_build_object('connection_name', c.name, 'connection_id', c.id,
+										 'allowed_groups', pg_catalog.to_jsonb(clean));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_control_unset(connection_name text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	c := hoop_mcp._connection_by_name(connection_name);
+	DELETE FROM hoop_mcp.access_control WHERE connection_id = c.id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'connection "%" has no access_control binding', c.name USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN pg_catalog.to_jsonb(pg_catalog.format('access_control binding removed from connection "%s"', c.name));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_control_get(connection_name text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c hoop_mcp.connections;
+	groups text[];
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	c := hoop_mcp._connection_by_name(connection_name);
+	SELECT allowed_groups INTO groups FROM hoop_mcp.access_control WHERE connection_id = c.id;
+	IF groups IS NULL THEN
+		-- Unlike hoop's note, say what really happens once the plugin exists.
+		RETURN pg_catalog.jsonb_build_object('connection_name', c.name, 'connection_id', c.id,
+			'allowed_groups', '[]'::jsonb,
+			'note', CASE WHEN EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')
+						 THEN 'no access_control binding — connection is visible to admins and auditors only'
+						 ELSE 'no access_control binding — connection is visible to all users' END);
+	END IF;
+	RETURN pg_catalog.jsonb_build_object('connection_name', c.name, 'connection_id', c.id,
+										 'allowed_groups', pg_catalog.to_jsonb(groups));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_control_list() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	RETURN (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'connection_id', c.id, 'connection_name', c.name,
+				'allowed_groups', pg_catalog.to_jsonb(a.allowed_groups)) ORDER BY c.name), '[]')
+			FROM hoop_mcp.access_control a JOIN hoop_mcp.connections c ON c.id = a.connection_id);
+END
+$$;
+
+-- ===========================================================================
+-- Tools: users and groups (read side; hoop has no users_create)
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp._user_map(u hoop_mcp.users) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.jsonb_build_object('id', u.subject, 'email', u.email, 'name', coalesce(u.name, ''),
+			'status', u.status, 'verified', u.verified,
+			'groups', pg_catalog.to_jsonb(hoop_mcp._user_groups(u.id)))
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('slack_id', u.slack_id))
+$$;
+
+-- Unlike hoop (any user), users_list and users_get need admin or auditor.
+CREATE FUNCTION hoop_mcp.users_list() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin_or_auditor();
+	RETURN (SELECT coalesce(pg_catalog.jsonb_agg(hoop_mcp._user_map(u) ORDER BY u.email), '[]') FROM hoop_mcp.users u);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.users_get(email text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users;
+BEGIN
+	PERFORM hoop_mcp._require_admin_or_auditor();
+	IF coalesce(users_get.email, '') = '' THEN
+		RAISE EXCEPTION 'email is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO u FROM hoop_mcp.users x WHERE x.email = pg_catalog.lower(users_get.email);
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'user not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN hoop_mcp._user_map(u);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.usergroups_list() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._actor();
+	RETURN (SELECT coalesce(pg_catalog.jsonb_agg(g.name ORDER BY g.name), '[]') FROM hoop_mcp.groups g);
+END
+$$;
+
+-- ===========================================================================
+-- Tools: sessions
+-- ===========================================================================
+
+-- hoop's sessionToMap.
+CREATE FUNCTION hoop_mcp._session_map(s hoop_mcp.sessions) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.jsonb_build_object(
+			'id', s.id, 'connection', s.connection, 'connection_type', s.connection_type,
+			'connection_subtype', s.connection_subtype, 'user_id', s.user_id,
+			'user_email', s.user_email, 'user_name', coalesce(s.user_name, ''),
+			'status', s.status, 'verb', s.verb, 'created_at', s.created_at)
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'ended_at', s.ended_at, 'exit_code', s.exit_code,
+			'session_batch_id', s.session_batch_id, 'labels', s.labels,
+			'metadata', CASE WHEN s.metadata <> '{}' THEN s.metadata END,
+			'integrations_metadata', s.integrations_metadata, 'metrics', s.metrics,
+			'connection_tags', CASE WHEN s.connection_tags <> '{}' THEN s.connection_tags END))
+$$;
+
+-- A session the caller may read: the owner, admins and auditors.
+CREATE FUNCTION hoop_mcp._readable_session(id text) RETURNS hoop_mcp.sessions
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	s hoop_mcp.sessions;
+BEGIN
+	IF coalesce($1, '') = '' THEN
+		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO s FROM hoop_mcp.sessions x WHERE x.id::text = pg_catalog.lower($1);
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	IF s.user_id <> u.subject AND NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g)) THEN
+		RAISE EXCEPTION 'access denied: you can only view your own sessions or must be admin/auditor'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN s;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.sessions_get(id text) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._session_map(hoop_mcp._readable_session($1))
+$$;
+
+CREATE FUNCTION hoop_mcp.sessions_get_content(id text, include_input boolean DEFAULT true,
+											  include_output boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	s hoop_mcp.sessions := hoop_mcp._readable_session(sessions_get_content.id);
+BEGIN
+	RETURN pg_catalog.jsonb_build_object('id', s.id, 'connection', s.connection, 'status', s.status, 'verb', s.verb)
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'input', CASE WHEN coalesce(include_input, true) THEN s.input END,
+			'output', CASE WHEN coalesce(include_output, true) THEN s.output END,
+			'exit_code', s.exit_code));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.sessions_list("user" text DEFAULT NULL, connection text DEFAULT NULL,
+									   type text DEFAULT NULL, review_status text DEFAULT NULL,
+									   start_date text DEFAULT NULL, end_date text DEFAULT NULL,
+									   "limit" integer DEFAULT NULL, "offset" integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	privileged boolean := hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g);
+	lim integer := coalesce(sessions_list."limit", 0);
+	off integer := coalesce(sessions_list."offset", 0);
+	t_start timestamptz;
+	t_end timestamptz;
+	total bigint;
+	items jsonb;
+	n integer;
+BEGIN
+	IF lim < 0 THEN
+		RAISE EXCEPTION 'invalid limit, must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	ELSIF lim = 0 THEN
+		lim := 20;
+	ELSIF lim > 100 THEN
+		lim := 100;
+	END IF;
+	IF off < 0 THEN
+		RAISE EXCEPTION 'invalid offset, must not be negative' USING ERRCODE = 'invalid_parameter_value';
+	ELSIF off > 10000 THEN
+		RAISE EXCEPTION 'invalid offset, must not be greater than 10000; narrow the filters instead of paginating deeper'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(start_date, '') <> '' THEN
+		BEGIN
+			IF start_date !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$' THEN
+				RAISE invalid_datetime_format;
+			END IF;
+			t_start := start_date::timestamptz;
+		EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+			RAISE EXCEPTION 'invalid start_date format, expected RFC3339 (e.g. 2024-01-01T00:00:00Z)'
+				USING ERRCODE = 'invalid_datetime_format';
+		END;
+		IF coalesce(end_date, '') <> '' THEN
+			BEGIN
+				IF end_date !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$' THEN
+					RAISE invalid_datetime_format;
+				END IF;
+				t_end := end_date::timestamptz;
+			EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+				RAISE EXCEPTION 'invalid end_date format, expected RFC3339 (e.g. 2024-01-01T00:00:00Z)'
+					USING ERRCODE = 'invalid_datetime_format';
+			END;
+		ELSE
+			t_end := pg_catalog.now();
+		END IF;
+	END IF;
+
+	-- hoop: the count is capped at 10000; has_next_page comes from
+	-- fetching one row more than asked.
+	WITH visible AS (
+		SELECT s.* FROM hoop_mcp.sessions s
+		WHERE (privileged OR s.user_id = u.subject)
+		  AND (sessions_list."user" IS NULL OR s.user_id LIKE sessions_list."user"
+			   OR s.user_email LIKE pg_catalog.lower(sessions_list."user"))
+		  AND (sessions_list.connection IS NULL OR s.connection LIKE sessions_list.connection)
+		  AND (sessions_list.type IS NULL OR s.connection_type LIKE sessions_list.type)
+		  AND (sessions_list.review_status IS NULL OR false)
+		  AND (t_start IS NULL OR s.created_at BETWEEN t_start AND t_end)
+	)
+	SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM visible LIMIT 10001) c),
+		   (SELECT coalesce(pg_catalog.jsonb_agg(hoop_mcp._session_map(p) ORDER BY p.created_at DESC, p.id DESC), '[]')
+			FROM (SELECT * FROM visible ORDER BY created_at DESC, id DESC LIMIT lim + 1 OFFSET off) p)
+	INTO total, items;
+	n := pg_catalog.jsonb_array_length(items);
+	IF n > lim THEN
+		items := items - lim;
+	END IF;
+	RETURN pg_catalog.jsonb_build_object(
+		'total', LEAST(total, 10000), 'total_is_capped', total > 10000,
+		'has_next_page', n > lim, 'items', items);
+END
+$$;
+
+-- ===========================================================================
+-- Tools that run on a target database: handed to the background worker.
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp.exec(connection_name text, input text, args text[] DEFAULT NULL,
+							  env_vars jsonb DEFAULT NULL, metadata jsonb DEFAULT NULL,
+							  jira_fields jsonb DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._worker_call('exec', pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+		'connection_name', $1, 'input', $2, 'args', $3, 'env_vars', $4, 'metadata', $5, 'jira_fields', $6)))
+$$;
+
+CREATE FUNCTION hoop_mcp.connection_databases(connection_name text) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._worker_call('connection_databases', pg_catalog.jsonb_strip_nulls(
+		pg_catalog.jsonb_build_object('connection_name', $1)))
+$$;
+
+CREATE FUNCTION hoop_mcp.connection_tables(connection_name text, database text) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._worker_call('connection_tables', pg_catalog.jsonb_strip_nulls(
+		pg_catalog.jsonb_build_object('connection_name', $1, 'database', $2)))
+$$;
+
+CREATE FUNCTION hoop_mcp.connection_columns(connection_name text, database text, "table" text,
+											schema text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._worker_call('connection_columns', pg_catalog.jsonb_strip_nulls(
+		pg_catalog.jsonb_build_object('connection_name', $1, 'database', $2, 'table', $3, 'schema', $4)))
+$$;
+
+-- The worker's side of exec and the schema tools: resolves the connection
+-- for the acting user and, for exec, writes the open session row.  The
+-- worker commits it before the query is sent, then finishes the row.
+CREATE FUNCTION hoop_mcp._target_begin(tool text, connection_name text, input text, metadata jsonb,
+									   executor text,
+									   OUT session_id uuid, OUT connection_subtype text,
+									   OUT refusal text, OUT keywords text[], OUT "values" text[],
+									   OUT allow_passwordless boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	c hoop_mcp.connections;
+	envs jsonb;
+	k text;
+BEGIN
+	IF coalesce(connection_name, '') = '' THEN
+		RAISE EXCEPTION 'connection_name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF tool = 'exec' AND coalesce(input, '') = '' THEN
+		RAISE EXCEPTION 'input is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	c := hoop_mcp._visible_connection(connection_name, g);
+	IF c.id IS NULL THEN
+		RAISE EXCEPTION 'connection "%" not found or not accessible', connection_name
+			USING ERRCODE = 'no_data_found', HINT = 'connections_list shows the connections you may use.';
+	END IF;
+	connection_subtype := c.subtype;
+	SELECT s.envs, s.allow_passwordless INTO envs, allow_passwordless
+	FROM hoop_mcp.connection_secrets s WHERE s.connection_id = c.id;
+	allow_passwordless := coalesce(allow_passwordless, false);
+	SELECT e.keywords, e."values" INTO keywords, "values" FROM hoop_mcp._envs_to_conninfo(envs) e;
+
+	IF tool <> 'exec' THEN
+		-- Schema tools: hoop's plain-exec, no session row.
+		IF c.type <> 'database' THEN
+			RAISE EXCEPTION 'connection "%" is not a database type', c.name USING ERRCODE = 'wrong_object_type';
+		END IF;
+		IF c.subtype <> 'postgres' THEN
+			RAISE EXCEPTION 'listing % is not supported for connection type "%"',
+				CASE tool WHEN 'connection_databases' THEN 'databases' WHEN 'connection_tables' THEN 'tables'
+						  ELSE 'columns' END, c.subtype
+				USING ERRCODE = 'feature_not_supported',
+					  HINT = 'hoop_mcp runs postgres connections only.';
+		END IF;
+		RETURN;
+	END IF;
+
+	-- hoop's CreateSession check.
+	FOR k IN SELECT f FROM pg_catalog.unnest(c.mandatory_metadata_fields) f LOOP
+		IF metadata IS NULL OR NOT metadata ? k THEN
+			RAISE EXCEPTION 'missing metadata: missing required metadata field: %', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass it in the metadata argument of exec.';
+		END IF;
+	END LOOP;
+	IF c.access_mode_exec = 'disabled' THEN
+		refusal := 'exec is disabled for this connection';
+	ELSIF c.type <> 'database' OR c.subtype <> 'postgres' THEN
+		refusal := pg_catalog.format('hoop_mcp cannot run connections of type "%s/%s"; only database/postgres connections run here',
+									 c.type, c.subtype);
+	END IF;
+	session_id := pg_catalog.gen_random_uuid();
+	INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_id,
+		connection_type, connection_subtype, connection_tags, verb, status, input, metadata, executor,
+		output, exit_code, ended_at)
+	VALUES (session_id, u.subject, u.email, u.name, c.name, c.id, c.type, c.subtype, c.tags,
+		'exec', CASE WHEN refusal IS NULL THEN 'open' ELSE 'done' END, input, metadata,
+		CASE WHEN refusal IS NULL THEN executor END,
+		refusal, CASE WHEN refusal IS NULL THEN NULL ELSE 1 END,
+		CASE WHEN refusal IS NULL THEN NULL ELSE pg_catalog.clock_timestamp() END);
+	IF refusal IS NOT NULL THEN
+		keywords := NULL;
+		"values" := NULL;
+	END IF;
+END
+$$;
+
+-- ===========================================================================
+-- The tool catalogue (hoop's names, descriptions, schemas, annotations)
+-- ===========================================================================
+
+INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_on_target) VALUES
+('me_get',
+ 'Get the authenticated user''s profile: email, name, user_id, org_id, the groups they belong to, and whether they are an admin or auditor. Useful as a first call to understand what the current user can do.',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('serverinfo_get',
+ 'Get gateway server information including version, auth method, license info, and feature flags',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('connections_list',
+ 'List connections (resource roles) the user can access. Filters are optional: type, subtype, agent_id and name are SQL LIKE patterns (name needs its own %), search matches name, type, subtype and status, tag_selector is a comma-separated list of key=value or key!=value conditions that must all hold. Secrets are never returned.',
+ '{"type":"object","properties":{
+	"agent_id":{"type":"string","description":"filter by agent ID"},
+	"type":{"type":"string","description":"filter by connection type: database, application or custom"},
+	"subtype":{"type":"string","description":"filter by subtype, e.g. postgres, mysql, mongodb, mssql, oracledb, tcp, ssh, httpproxy"},
+	"tag_selector":{"type":"string","description":"comma-separated tag conditions key=value or key!=value, all must match"},
+	"tags":{"type":"array","items":{"type":"string"},"description":"DEPRECATED: tags that must all be present (key or key=value); use tag_selector"},
+	"name":{"type":"string","description":"SQL LIKE pattern on the connection name"},
+	"search":{"type":"string","description":"case-insensitive substring matched against name, type, subtype and status"}},
+  "additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('connections_get',
+ 'Get a connection by name or ID. Secrets are returned to admins only.',
+ '{"type":"object","properties":{"name":{"type":"string","description":"connection name or ID"}},"required":["name"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('connections_create',
+ 'Create a connection (admin only). Secrets are a map of "envvar:NAME" to base64 values. postgres, mysql and mssql need HOST, USER, PASS, PORT and DB; oracledb needs HOST, USER, PASS, PORT and SID; mongodb needs CONNECTION_STRING, or HOST, USER and PASS; tcp needs HOST and PORT; httpproxy needs REMOTE_URL; ssh needs HOST, USER, and PASS or AUTHORIZED_SERVER_KEYS. hoop_mcp runs database/postgres connections.',
+ '{"type":"object","properties":{
+	"name":{"type":"string","description":"unique connection name: 3 to 254 alphanumeric characters, may include -, _ or ."},
+	"type":{"type":"string","description":"database, application or custom"},
+	"subtype":{"type":"string","description":"e.g. postgres, mysql, mongodb, mssql, oracledb, tcp, ssh, httpproxy"},
+	"agent_id":{"type":"string","description":"agent ID"},
+	"command":{"type":"array","items":{"type":"string"},"description":"command line; filled in for known database subtypes"},
+	"secrets":{"type":"object","additionalProperties":{"type":"string"},"description":"map of envvar:NAME to base64 value, e.g. {\"envvar:HOST\":\"bG9jYWxob3N0\"}"},
+	"tags":{"type":"object","additionalProperties":{"type":"string"},"description":"key/value tags"},
+	"access_mode_runbooks":{"type":"string","description":"enabled or disabled"},
+	"access_mode_exec":{"type":"string","description":"enabled or disabled"},
+	"access_mode_connect":{"type":"string","description":"enabled or disabled"},
+	"guardrail_rules":{"type":"array","items":{"type":"string"},"description":"guardrail rule IDs"},
+	"reviewers":{"type":"array","items":{"type":"string"},"description":"DEPRECATED: reviewer groups"},
+	"redact_types":{"type":"array","items":{"type":"string"},"description":"data masking info types"},
+	"mandatory_metadata_fields":{"type":"array","items":{"type":"string"},"description":"metadata fields every exec must carry"}},
+  "required":["name","type"],"additionalProperties":false}',
+ '{"openWorldHint":false}', false),
+('connections_update',
+ 'Update a connection (admin only). Fields left out or empty keep their value; lists and maps that are given replace the stored value whole; an empty agent_id clears it.',
+ '{"type":"object","properties":{
+	"name":{"type":"string","description":"name of the connection to update"},
+	"type":{"type":"string","description":"database, application or custom"},
+	"subtype":{"type":"string","description":"connection subtype"},
+	"agent_id":{"type":["null","string"],"description":"agent ID; empty string clears it"},
+	"command":{"type":"array","items":{"type":"string"},"description":"command line"},
+	"secrets":{"type":"object","additionalProperties":{"type":"string"},"description":"map of envvar:NAME to base64 value; replaces all secrets"},
+	"tags":{"type":"object","additionalProperties":{"type":"string"},"description":"key/value tags; replaces all tags"},
+	"access_mode_runbooks":{"type":"string","description":"enabled or disabled"},
+	"access_mode_exec":{"type":"string","description":"enabled or disabled"},
+	"access_mode_connect":{"type":"string","description":"enabled or disabled"},
+	"guardrail_rules":{"type":"array","items":{"type":"string"},"description":"guardrail rule IDs"},
+	"reviewers":{"type":"array","items":{"type":"string"},"description":"DEPRECATED: reviewer groups"},
+	"redact_types":{"type":"array","items":{"type":"string"},"description":"data masking info types"},
+	"mandatory_metadata_fields":{"type":"array","items":{"type":"string"},"description":"metadata fields every exec must carry"}},
+  "required":["name"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('connections_delete',
+ 'Delete a connection (admin only).',
+ '{"type":"object","properties":{"name":{"type":"string","description":"connection name"}},"required":["name"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('exec',
+ 'Execute a query or command against a connection and return its output. Waits up to 50 seconds: if the execution is still running it answers status "running" with the session_id to poll with sessions_get. The output is what psql prints for the same input (unaligned, tab-separated). Every execution is recorded as a session.',
+ '{"type":"object","properties":{
+	"connection_name":{"type":"string","description":"name of the Hoop connection to execute against"},
+	"input":{"type":"string","description":"the query or command to run"},
+	"args":{"type":"array","items":{"type":"string"},"description":"client arguments forwarded to the connection, e.g. CLI flags"},
+	"env_vars":{"type":"object","additionalProperties":{"type":"string"},"description":"environment variables forwarded to the connection"},
+	"metadata":{"type":"object","description":"metadata attached to the session, e.g. ticket number"},
+	"jira_fields":{"type":"object","additionalProperties":{"type":"string"},"description":"Jira issue fields; used only when the connection has a Jira template"}},
+  "required":["connection_name","input"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', true),
+('sessions_list',
+ 'List sessions, newest first. Non-admin users see their own sessions. Max 100 results per request. The total is capped at 10000: when total_is_capped is true the real total is larger; report it as "10000+". Filters are SQL LIKE patterns; start_date and end_date are RFC 3339.',
+ '{"type":"object","properties":{
+	"user":{"type":"string","description":"user subject or email (LIKE pattern)"},
+	"connection":{"type":"string","description":"connection name (LIKE pattern)"},
+	"type":{"type":"string","description":"connection type (LIKE pattern)"},
+	"review_status":{"type":"string","description":"PENDING, APPROVED or REJECTED"},
+	"start_date":{"type":"string","description":"RFC 3339 start of the created_at range"},
+	"end_date":{"type":"string","description":"RFC 3339 end of the created_at range (default now)"},
+	"limit":{"type":"integer","description":"page size, default 20, max 100"},
+	"offset":{"type":"integer","description":"rows to skip, max 10000"}},
+  "additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('sessions_get',
+ 'Get a session''s metadata by ID (owner, admin or auditor). Use sessions_get_content for its input and output.',
+ '{"type":"object","properties":{"id":{"type":"string","description":"session ID"}},"required":["id"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('sessions_get_content',
+ 'Get a session''s input and output (owner, admin or auditor).',
+ '{"type":"object","properties":{
+	"id":{"type":"string","description":"session ID"},
+	"include_input":{"type":["null","boolean"],"description":"include the input (default true)"},
+	"include_output":{"type":["null","boolean"],"description":"include the output (default true)"}},
+  "required":["id"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('connection_databases',
+ 'List the databases of a database connection.',
+ '{"type":"object","properties":{"connection_name":{"type":"string","description":"connection name"}},"required":["connection_name"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', true),
+('connection_tables',
+ 'List the tables, views and materialized views of a database on a connection.',
+ '{"type":"object","properties":{
+	"connection_name":{"type":"string","description":"connection name"},
+	"database":{"type":"string","description":"database name"}},
+  "required":["connection_name","database"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', true),
+('connection_columns',
+ 'List the columns of a table: name, type and whether it is nullable. The schema defaults to public.',
+ '{"type":"object","properties":{
+	"connection_name":{"type":"string","description":"connection name"},
+	"database":{"type":"string","description":"database name"},
+	"table":{"type":"string","description":"table name"},
+	"schema":{"type":"string","description":"schema name (default public)"}},
+  "required":["connection_name","database","table"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', true),
+('access_control_set',
+ 'Bind a connection to the user groups allowed to see and use it (admin only). Replaces the current list. Once any binding exists, non-admin users see only connections bound to one of their groups.',
+ '{"type":"object","properties":{
+	"connection_name":{"type":"string","description":"connection name"},
+	"groups":{"type":"array","items":{"type":"string"},"description":"user groups allowed to use the connection"}},
+  "required":["connection_name","groups"],"additionalProperties":false}',
+ '{"openWorldHint":false}', false),
+('access_control_unset',
+ 'Remove a connection''s access control binding (admin only).',
+ '{"type":"object","properties":{"connection_name":{"type":"string","description":"connection name"}},"required":["connection_name"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('access_control_get',
+ 'Get the user groups bound to a connection (admin only).',
+ '{"type":"object","properties":{"connection_name":{"type":"string","description":"connection name"}},"required":["connection_name"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('access_control_list',
+ 'List every connection''s access control binding (admin only).',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('users_list',
+ 'List users (admin or auditor).',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('users_get',
+ 'Get a user by email (admin or auditor).',
+ '{"type":"object","properties":{"email":{"type":"string","description":"user email"}},"required":["email"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('usergroups_list',
+ 'List the user groups, including groups without members.',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false);
+
+-- ===========================================================================
+-- Privileges
+-- ===========================================================================
+
+-- Nothing is PUBLIC by default; the tool functions are, and check the
+-- caller themselves.
+REVOKE ALL ON ALL TABLES IN SCHEMA hoop_mcp FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hoop_mcp FROM PUBLIC;
+GRANT USAGE ON SCHEMA hoop_mcp TO PUBLIC;
+
+DO $grants$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT name FROM hoop_mcp.tools LOOP
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION hoop_mcp.%I TO PUBLIC', t.name);
+	END LOOP;
+END
+$grants$;
+
+GRANT EXECUTE ON FUNCTION hoop_mcp.create_user(text, text[], text, name),
+	hoop_mcp.set_user_groups(text, text[]), hoop_mcp.set_user_status(text, text),
+	hoop_mcp.create_api_key(text, text, timestamptz), hoop_mcp.revoke_api_key(text),
+	hoop_mcp.list_api_keys(text),
+	hoop_mcp.create_connection(text, text, jsonb, text, text, text[], boolean)
+	TO hoop_mcp_admin;
+-- The tool functions call these through SECURITY DEFINER functions; the
+-- hand-off is called directly by exec and the schema tools.
+GRANT EXECUTE ON FUNCTION hoop_mcp._worker_call(text, jsonb) TO PUBLIC;
+
+-- Auditors read everything but secrets and key hashes.
+GRANT SELECT ON hoop_mcp.org, hoop_mcp.users, hoop_mcp.groups, hoop_mcp.user_groups,
+	hoop_mcp.connections, hoop_mcp.plugins, hoop_mcp.access_control, hoop_mcp.sessions,
+	hoop_mcp.security_audit_log, hoop_mcp.tools
+	TO hoop_mcp_auditor;
+GRANT SELECT (id, user_id, prefix, description, created_at, expires_at, revoked_at, last_used_at)
+	ON hoop_mcp.api_keys TO hoop_mcp_auditor;

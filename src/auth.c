@@ -1,0 +1,214 @@
+/*
+ * auth.c
+ *		Who is calling: API keys, users handed over by SQL backends, the
+ *		test-only loopback user; and the security audit log.
+ *
+ * API keys look like "hmk_" + 43 base64url characters.  The first 12
+ * characters are a lookup prefix; the SHA-256 of the whole key is compared
+ * in constant time.  Keys never reach a log: failures are recorded by
+ * reason only.
+ */
+#include "hoop_mcp.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "json.h"
+#include "request.h"
+
+#define API_KEY_PREFIX_LEN 12
+
+static const char *const key_sql =
+"SELECT k.id, k.key_hash,"
+"       k.expires_at IS NOT NULL AND k.expires_at <= now(),"
+"       k.revoked_at IS NOT NULL,"
+"       u.id, u.subject, u.email, u.name, u.status,"
+"       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'"
+"  FROM hoop_mcp.api_keys k JOIN hoop_mcp.users u ON u.id = k.user_id"
+" WHERE k.prefix = $1";
+
+static const char *const touch_sql =
+"UPDATE hoop_mcp.api_keys SET last_used_at = now() WHERE id = $1";
+
+static const char *const user_by_id_sql =
+"SELECT id, subject, email, name, status FROM hoop_mcp.users WHERE id = $1";
+
+static const char *const user_by_email_sql =
+"SELECT id, subject, email, name, status FROM hoop_mcp.users WHERE email = lower($1)";
+
+static const char *const audit_sql =
+"INSERT INTO hoop_mcp.security_audit_log"
+"  (actor_subject, actor_email, actor_name, resource_type, action, http_method,"
+"   http_path, http_status, client_ip, mcp_session_id, rpc_method, tool_name,"
+"   request_payload_redacted, outcome, error_message)"
+" VALUES ($1, $2, $3, 'mcp', $4, $5, $6, $7, $8::inet, $9, $10, $11, $12::jsonb, $13, $14)";
+
+static char *
+column_text(int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+}
+
+static Datum
+column(int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
+}
+
+/*
+ * Fills req->actor from a users row at columns first..first+4 (id,
+ * subject, email, name, status).  False, with the reason, if inactive.
+ */
+static bool
+take_user(Request *req, int first)
+{
+	bool		isnull;
+	char	   *status = column_text(first + 4);
+
+	req->actor.id = *DatumGetUUIDP(column(first, &isnull));
+	req->actor.subject = column_text(first + 1);
+	req->actor.email = column_text(first + 2);
+	req->actor.name = column_text(first + 3);
+	if (strcmp(status, "active") != 0)
+	{
+		req->error_message = psprintf("user is not active, status=%s", status);
+		return false;
+	}
+	req->authenticated = true;
+	return true;
+}
+
+bool
+auth_api_key(Request *req, const char *token)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	unsigned char hash[32];
+	bytea	   *stored;
+	bool		isnull;
+	size_t		len = strlen(token);
+
+	req->error_message = "invalid token";
+	if (len < API_KEY_PREFIX_LEN || len > 256 || strncmp(token, "hmk_", 4) != 0)
+		return false;
+
+	args[0] = PointerGetDatum(cstring_to_text_with_len(token, API_KEY_PREFIX_LEN));
+	if (SPI_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up API key");
+	if (SPI_processed != 1)
+		return false;
+
+	hoop_sha256(token, len, hash);
+	stored = DatumGetByteaPP(column(2, &isnull));
+	if (VARSIZE_ANY_EXHDR(stored) != 32 ||
+		!hoop_consttime_equal(VARDATA_ANY(stored), hash, 32))
+		return false;
+	if (DatumGetBool(column(4, &isnull)))
+	{
+		req->error_message = "token revoked";
+		return false;
+	}
+	if (DatumGetBool(column(3, &isnull)))
+	{
+		req->error_message = "token expired";
+		return false;
+	}
+	if (!take_user(req, 5))
+		return false;
+	req->error_message = NULL;
+
+	/* last_used_at, at most once a minute per key. */
+	if (DatumGetBool(column(10, &isnull)))
+	{
+		Oid			touch_types[1] = {UUIDOID};
+		Datum		touch_args[1];
+
+		touch_args[0] = column(1, &isnull);
+		if (SPI_execute_plan(hoop_plan(touch_sql, 1, touch_types), touch_args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not record API key use");
+	}
+	return true;
+}
+
+/* Loads the user a SQL backend handed over (already resolved there). */
+bool
+auth_load_actor(Request *req, const pg_uuid_t *user_id)
+{
+	Oid			argtypes[1] = {UUIDOID};
+	Datum		args[1];
+
+	args[0] = UUIDPGetDatum(user_id);
+	if (SPI_execute_plan(hoop_plan(user_by_id_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up user");
+	if (SPI_processed != 1)
+	{
+		req->error_message = "unauthorized: missing auth context";
+		return false;
+	}
+	return take_user(req, 1);
+}
+
+/*
+ * hoop_mcp.dev_loopback_user: for tests that cannot send a token (the MCP
+ * conformance suite), unauthenticated requests from loopback act as that
+ * user.  Off unless set in postgresql.conf.
+ */
+bool
+auth_dev_loopback(Request *req)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	if (hoop_dev_loopback_user == NULL || hoop_dev_loopback_user[0] == '\0' ||
+		!req->client_is_loopback)
+		return false;
+	args[0] = CStringGetTextDatum(hoop_dev_loopback_user);
+	if (SPI_execute_plan(hoop_plan(user_by_email_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up user");
+	return SPI_processed == 1 && take_user(req, 1);
+}
+
+static Datum
+text_or_null(const char *s, char *nulls, int i)
+{
+	if (s == NULL)
+	{
+		nulls[i] = 'n';
+		return (Datum) 0;
+	}
+	return CStringGetTextDatum(s);
+}
+
+/*
+ * One row per POST or DELETE.  The body is stored parsed, with secret-like
+ * values redacted at any depth; the outcome is true for an answer that
+ * reports no error (HTTP < 400, no JSON-RPC error, no isError result).
+ */
+void
+audit_write(Request *req)
+{
+	Oid			argtypes[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID};
+	Datum		args[14];
+	char		nulls[14];
+	bool		auth = req->authenticated;
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = text_or_null(auth ? req->actor.subject : NULL, nulls, 0);
+	args[1] = text_or_null(auth ? req->actor.email : NULL, nulls, 1);
+	args[2] = text_or_null(auth ? req->actor.name : NULL, nulls, 2);
+	args[3] = CStringGetTextDatum(strcmp(req->method, "DELETE") == 0 ? "delete" : "create");
+	args[4] = CStringGetTextDatum(req->method);
+	args[5] = CStringGetTextDatum(req->path);
+	args[6] = Int32GetDatum(req->status);
+	args[7] = text_or_null(req->client_ip[0] ? req->client_ip : NULL, nulls, 7);
+	args[8] = text_or_null(req->new_session_id ? req->new_session_id : req->mcp_session_id, nulls, 8);
+	args[9] = text_or_null(req->rpc_method, nulls, 9);
+	args[10] = text_or_null(req->tool_name, nulls, 10);
+	args[11] = text_or_null(req->rpc ? jv_redacted(req->rpc) : NULL, nulls, 11);
+	args[12] = BoolGetDatum(req->status < 400 && req->error_message == NULL);
+	args[13] = text_or_null(req->error_message, nulls, 13);
+	if (SPI_execute_plan(hoop_plan(audit_sql, 14, argtypes), args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write the audit row");
+}

@@ -1,0 +1,146 @@
+/*
+ * sqlapi.c
+ *		Small C functions behind the SQL API: identity, configuration,
+ *		randomness, connection strings, the append-only guard.
+ */
+#include "hoop_mcp.h"
+
+#include "fmgr.h"
+#include "libpq-fe.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+pg_uuid_t  *hoop_acting_user = NULL;
+bool		hoop_internal_write = false;
+
+PG_FUNCTION_INFO_V1(hoop_mcp_worker_actor);
+PG_FUNCTION_INFO_V1(hoop_mcp_caller_role);
+PG_FUNCTION_INFO_V1(hoop_mcp_admin_group);
+PG_FUNCTION_INFO_V1(hoop_mcp_auditor_group);
+PG_FUNCTION_INFO_V1(hoop_mcp_api_url);
+PG_FUNCTION_INFO_V1(hoop_mcp_random_bytes);
+PG_FUNCTION_INFO_V1(hoop_mcp_conninfo_parse);
+PG_FUNCTION_INFO_V1(hoop_mcp_internal_write);
+
+/* The user the worker acts for, or NULL outside the worker. */
+Datum
+hoop_mcp_worker_actor(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *copy;
+
+	if (hoop_acting_user == NULL)
+		PG_RETURN_NULL();
+	copy = palloc(sizeof(pg_uuid_t));
+	*copy = *hoop_acting_user;
+	PG_RETURN_UUID_P(copy);
+}
+
+/*
+ * The role outside any SECURITY DEFINER function: GetOuterUserId() is the
+ * session's current_user (after SET ROLE), which SECURITY DEFINER does not
+ * change.
+ */
+Datum
+hoop_mcp_caller_role(PG_FUNCTION_ARGS)
+{
+	char	   *name = GetUserNameFromId(GetOuterUserId(), false);
+
+	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(name)));
+}
+
+Datum
+hoop_mcp_admin_group(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(hoop_admin_group));
+}
+
+Datum
+hoop_mcp_auditor_group(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(hoop_auditor_group));
+}
+
+Datum
+hoop_mcp_api_url(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(hoop_api_url()));
+}
+
+Datum
+hoop_mcp_random_bytes(PG_FUNCTION_ARGS)
+{
+	int32		n = PG_GETARG_INT32(0);
+	bytea	   *result;
+
+	if (n < 1 || n > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of random bytes must be between 1 and 1024")));
+	result = palloc(VARHDRSZ + n);
+	SET_VARSIZE(result, VARHDRSZ + n);
+	if (!pg_strong_random(VARDATA(result), n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random bytes")));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * Parses a libpq connection string into {keyword: value}.  libpq's error
+ * text can quote the string, so only a message naming an unknown option is
+ * passed on: the string may hold a password.
+ */
+Datum
+hoop_mcp_conninfo_parse(PG_FUNCTION_ARGS)
+{
+	char	   *conninfo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	if (opts == NULL)
+	{
+		bool		unknown_option = err && strncmp(err, "invalid connection option", 25) == 0;
+		char	   *detail = unknown_option ? pstrdup(err) : NULL;
+
+		if (err)
+			PQfreemem(err);
+		if (detail && detail[strlen(detail) - 1] == '\n')
+			detail[strlen(detail) - 1] = '\0';
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid connection string"),
+				 detail ? errdetail("%s", detail) : 0,
+				 errhint("Use keyword=value pairs, e.g. 'host=db.internal port=5432 dbname=shop user=agent password=...', or a postgresql:// URI.")));
+	}
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+	{
+		JsonbValue	k;
+		JsonbValue	v;
+
+		if (o->val == NULL)
+			continue;
+		k.type = jbvString;
+		k.val.string.val = pstrdup(o->keyword);
+		k.val.string.len = strlen(o->keyword);
+		v.type = jbvString;
+		v.val.string.val = pstrdup(o->val);
+		v.val.string.len = strlen(o->val);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	PQconninfoFree(opts);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
+
+/* Whether the extension's own code is writing (see hoop_mcp._append_only). */
+Datum
+hoop_mcp_internal_write(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(hoop_internal_write);
+}

@@ -1,0 +1,976 @@
+/*
+ * target.c
+ *		Running queries on target databases from the worker's event loop.
+ *
+ * libpq in non-blocking mode: connections are started with
+ * PQconnectStartParams and driven by PQconnectPoll, queries by psql_run
+ * (psql_run.c), all from the worker's loop through one epoll fd that holds
+ * every target socket.  Idle connections are pooled per connection string;
+ * before a connection goes back to the pool it runs DISCARD ALL, so an
+ * exec never sees another's session state (each psql run starts afresh).
+ *
+ * exec: the session row was committed before target_start; when the query
+ * ends, the worker's next batch finishes the row (target_finish_sessions)
+ * and answers.  After hoop_mcp.exec_wait_timeout the caller gets "running"
+ * and the query goes on.
+ */
+#include "hoop_mcp.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "libpq-fe.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "psql_run.h"
+#include "request.h"
+#include "target.h"
+
+#define SCHEMA_TIMEOUT_MS 30000
+#define POOL_IDLE_TIMEOUT_MS 60000
+#define POOL_MAX_IDLE 64
+
+typedef enum JobKind
+{
+	JOB_EXEC,
+	JOB_DATABASES,
+	JOB_TABLES,
+	JOB_COLUMNS
+} JobKind;
+
+typedef enum ConnState
+{
+	TC_CONNECTING,
+	TC_BUSY,					/* running a job */
+	TC_RESETTING,				/* DISCARD ALL before going idle */
+	TC_IDLE
+} ConnState;
+
+typedef struct Pool Pool;
+typedef struct TargetJob TargetJob;
+
+typedef struct TargetConn
+{
+	dlist_node	node;			/* in the pool's idle list while idle */
+	Pool	   *pool;
+	PGconn	   *conn;
+	int			sock;			/* registered with the epoll fd, or -1 */
+	uint32		events;
+	ConnState	state;
+	TargetJob  *job;
+	TimestampTz idle_since;
+} TargetConn;
+
+struct Pool
+{
+	char	   *key;			/* keywords and values, NUL-separated */
+	int			key_len;
+	const char **keywords;
+	const char **values;
+	dlist_head	idle;
+	int			nidle;
+};
+
+struct TargetJob
+{
+	dlist_node	node;			/* in the finished list */
+	MemoryContext cxt;
+	JobKind		kind;
+	Request    *req;			/* NULL once answered or gone */
+	pg_uuid_t	session_id;
+	bool		allow_passwordless;
+	char	   *connection_name;
+	char	   *connection_subtype;
+	char	   *database;
+	char	   *table;
+	char	   *schema;
+	char	   *input;
+	Pool	   *pool;
+	TargetConn *tc;
+	PsqlRun    *run;
+	TimestampTz started_at;
+	TimestampTz deadline;
+	bool		done;
+	int			exit_code;
+	const char *output;
+	size_t		output_len;
+	bool		truncated;
+	long		elapsed_ms;
+};
+
+static int	epfd = -1;
+static List *pools = NIL;
+static MemoryContext target_cxt = NULL;
+static List *active_jobs = NIL;
+static dlist_head finished = DLIST_STATIC_INIT(finished);
+
+static const char *const databases_sql =
+"SELECT datname AS database_name FROM pg_catalog.pg_database"
+" WHERE datistemplate = false AND datname != 'postgres' AND datname != 'rdsadmin'"
+" ORDER BY datname;";
+
+static const char *const tables_sql =
+"SELECT n.nspname AS schema_name,"
+"       CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view' ELSE 'table' END AS object_type,"
+"       c.relname AS object_name"
+"  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+"   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+"   AND n.nspname !~ '^pg_(toast_)?temp_'"
+" ORDER BY 1, 3;";
+
+static const char *const columns_sql =
+"SELECT a.attname AS column_name,"
+"       pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type,"
+"       NOT a.attnotnull AS nullable"
+"  FROM pg_catalog.pg_attribute a"
+"  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+" WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
+" ORDER BY a.attnum;";
+
+static const char *const begin_sql =
+"SELECT session_id, connection_subtype, refusal, keywords, \"values\", allow_passwordless"
+"  FROM hoop_mcp._target_begin($1, $2, $3, $4, $5)";
+
+static const char *const finish_sql =
+"UPDATE hoop_mcp.sessions"
+"   SET status = 'done', output = $2, output_truncated = $3, exit_code = $4,"
+"       ended_at = clock_timestamp(), executor = NULL,"
+"       metrics = jsonb_build_object('execution_time_ms', $5::bigint)"
+" WHERE id = $1 AND status <> 'done'";
+
+static const char *const reconcile_sql =
+"UPDATE hoop_mcp.sessions"
+"   SET status = 'done', exit_code = 254, ended_at = clock_timestamp(), executor = NULL,"
+"       output = coalesce(output, '') || $2"
+" WHERE status <> 'done' AND executor IS NOT NULL"
+"   AND (executor = $1 OR executor !~ ('^worker [1-' || $3 || ']$'))";
+
+void
+target_init(void)
+{
+	target_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp targets", ALLOCSET_DEFAULT_SIZES);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		ereport(FATAL,
+				(errcode_for_socket_access(),
+				 errmsg("could not create epoll instance: %m")));
+}
+
+int
+target_epoll_fd(void)
+{
+	return epfd;
+}
+
+/* Tells epoll what tc waits for; follows a socket change in libpq. */
+static void
+watch(TargetConn *tc, uint32 events)
+{
+	int			sock = PQsocket(tc->conn);
+	struct epoll_event ev;
+
+	ev.events = events;
+	ev.data.ptr = tc;
+	if (sock != tc->sock)
+	{
+		if (tc->sock >= 0)
+			(void) epoll_ctl(epfd, EPOLL_CTL_DEL, tc->sock, NULL);
+		tc->sock = sock;
+		tc->events = 0;
+		if (sock < 0)
+			return;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, sock, &ev) < 0)
+			elog(ERROR, "epoll_ctl(ADD) failed: %m");
+	}
+	else if (events != tc->events &&
+			 epoll_ctl(epfd, EPOLL_CTL_MOD, sock, &ev) < 0)
+		elog(ERROR, "epoll_ctl(MOD) failed: %m");
+	tc->events = events;
+}
+
+static void
+close_conn(TargetConn *tc)
+{
+	if (tc->sock >= 0)
+		(void) epoll_ctl(epfd, EPOLL_CTL_DEL, tc->sock, NULL);
+	if (tc->state == TC_IDLE)
+	{
+		dlist_delete(&tc->node);
+		tc->pool->nidle--;
+	}
+	PQfinish(tc->conn);
+	pfree(tc);
+}
+
+static Pool *
+find_pool(TargetJob *job, char **keywords, char **values, int n)
+{
+	StringInfoData key;
+	ListCell   *lc;
+	Pool	   *pool;
+	MemoryContext old;
+
+	initStringInfo(&key);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&key, "%s=%s%c", keywords[i], values[i], '\0');
+	appendStringInfo(&key, "pwless=%d", job->allow_passwordless);
+	foreach(lc, pools)
+	{
+		pool = lfirst(lc);
+		if (pool->key_len == key.len && memcmp(pool->key, key.data, key.len) == 0)
+			return pool;
+	}
+	old = MemoryContextSwitchTo(target_cxt);
+	pool = palloc0(sizeof(Pool));
+	pool->key = palloc(key.len + 1);
+	memcpy(pool->key, key.data, key.len + 1);
+	pool->key_len = key.len;
+	pool->keywords = palloc0(sizeof(char *) * (n + 3));
+	pool->values = palloc0(sizeof(char *) * (n + 3));
+	for (int i = 0; i < n; i++)
+	{
+		pool->keywords[i] = pstrdup(keywords[i]);
+		pool->values[i] = pstrdup(values[i]);
+	}
+	pool->keywords[n] = "fallback_application_name";
+	pool->values[n] = "hoop_mcp";
+	pool->keywords[n + 1] = "client_encoding";
+	pool->values[n + 1] = "UTF8";
+	dlist_init(&pool->idle);
+	pools = lappend(pools, pool);
+	MemoryContextSwitchTo(old);
+	return pool;
+}
+
+/* Only libpq's own options are passed on; other hoop env keys are not for us. */
+static bool
+libpq_keyword(const char *kw)
+{
+	static PQconninfoOption *defaults = NULL;
+
+	if (strcmp(kw, "client_encoding") == 0 || strcmp(kw, "fallback_application_name") == 0)
+		return false;
+	if (defaults == NULL)
+		defaults = PQconndefaults();
+	for (PQconninfoOption *o = defaults; o && o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0)
+			return true;
+	return false;
+}
+
+static Datum
+job_text(const char *s, char *nulls, int i)
+{
+	if (s == NULL)
+	{
+		nulls[i] = 'n';
+		return (Datum) 0;
+	}
+	return CStringGetTextDatum(s);
+}
+
+/* The exec envelope (hoop's execResponseToEnvelope), keys sorted as Go does. */
+static void
+exec_envelope(TargetJob *job, StringInfo out, const char *output, size_t len,
+			  int exit_code, bool truncated, long elapsed_ms)
+{
+	const char *status = exit_code == 0 ? "completed" : "failed";
+
+	appendStringInfo(out, "{\"exit_code\":%d,\"execution_time_ms\":%ld,\"has_review\":false,\"output\":",
+					 exit_code, elapsed_ms);
+	append_json_string(out, output, len);
+	appendStringInfo(out, ",\"output_status\":\"%s\",\"session_id\":\"%s\",\"status\":\"%s\",\"truncated\":%s}",
+					 exit_code == 0 ? "success" : "failed",
+					 DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&job->session_id))),
+					 status, truncated ? "true" : "false");
+}
+
+static void
+set_outcome(Request *req, bool is_error, bool is_json, char *text)
+{
+	req->outcome.is_error = is_error;
+	req->outcome.is_json = is_json;
+	req->outcome.sqlerrcode = is_error ? ERRCODE_EXTERNAL_ROUTINE_EXCEPTION : 0;
+	req->outcome.text = text;
+	req->outcome.len = strlen(text);
+}
+
+/* Answers a request whose outcome is set, in its memory context. */
+static void
+answer(Request *req)
+{
+	MemoryContext old = MemoryContextSwitchTo(req->cxt);
+
+	if (req->kind == REQ_HTTP)
+		mcp_finish_tool(req);
+	MemoryContextSwitchTo(old);
+	worker_request_done(req);
+}
+
+/*
+ * First half of a target tool, in the batch transaction: resolve the
+ * connection as the acting user and, for exec, insert the open session
+ * (or a finished one if exec is refused).  Errors propagate as the tool's
+ * answer.
+ */
+void
+target_begin(Request *req, const char *connection_name, const char *input,
+			 Jsonb *metadata, const char *database, const char *table, const char *schema)
+{
+	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
+	Datum		args[5];
+	char		nulls[5] = "     ";
+	const char *tool = req->tool_name;
+	JobKind		kind;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	TargetJob  *job;
+	MemoryContext cxt;
+	MemoryContext old;
+	ArrayType  *kw_arr;
+	ArrayType  *val_arr;
+	Datum	   *kws;
+	Datum	   *vals;
+	int			nkw;
+	int			nval;
+	char	  **keywords;
+	char	  **values;
+	int			n = 0;
+
+	if (strcmp(tool, "exec") == 0)
+		kind = JOB_EXEC;
+	else if (strcmp(tool, "connection_databases") == 0)
+		kind = JOB_DATABASES;
+	else if (strcmp(tool, "connection_tables") == 0)
+		kind = JOB_TABLES;
+	else
+		kind = JOB_COLUMNS;
+
+	args[0] = CStringGetTextDatum(tool);
+	args[1] = job_text(connection_name, nulls, 1);
+	args[2] = job_text(input, nulls, 2);
+	if (metadata)
+		args[3] = JsonbPGetDatum(metadata);
+	else
+		nulls[3] = 'n';
+	args[4] = CStringGetTextDatum(worker_executor_name());
+	if (SPI_execute_plan(hoop_plan(begin_sql, 5, argtypes), args, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "hoop_mcp._target_begin returned no row");
+
+	if ((kind == JOB_TABLES || kind == JOB_COLUMNS) && (database == NULL || database[0] == '\0'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("database is required")));
+	if (kind == JOB_COLUMNS && (table == NULL || table[0] == '\0'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("table is required")));
+
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	cxt = AllocSetContextCreate(target_cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	job = palloc0(sizeof(TargetJob));
+	job->cxt = cxt;
+	job->kind = kind;
+	if (kind == JOB_EXEC)
+		job->session_id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+	job->connection_name = pstrdup(connection_name);
+	job->connection_subtype = SPI_getvalue(tup, desc, 2);
+	job->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+	job->input = input ? pstrdup(input) : NULL;
+	job->database = database ? pstrdup(database) : NULL;
+	job->table = table ? pstrdup(table) : NULL;
+	job->schema = pstrdup(schema && schema[0] ? schema : "public");
+
+	if (kind == JOB_EXEC && !heap_attisnull(tup, 3, desc))
+	{
+		/* Refused (exec disabled, or not a postgres connection): the session is already done. */
+		char	   *refusal = SPI_getvalue(tup, desc, 3);
+		StringInfoData env;
+
+		MemoryContextSwitchTo(req->cxt);
+		initStringInfo(&env);
+		exec_envelope(job, &env, refusal, strlen(refusal), 1, false, 0);
+		set_outcome(req, false, true, env.data);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		return;
+	}
+
+	kw_arr = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
+	val_arr = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 5, &isnull));
+	deconstruct_array(kw_arr, TEXTOID, -1, false, TYPALIGN_INT, &kws, NULL, &nkw);
+	deconstruct_array(val_arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, NULL, &nval);
+	keywords = palloc(sizeof(char *) * (nkw + 1));
+	values = palloc(sizeof(char *) * (nkw + 1));
+	for (int i = 0; i < nkw && i < nval; i++)
+	{
+		char	   *k = TextDatumGetCString(kws[i]);
+
+		if (!libpq_keyword(k) || (job->database && strcmp(k, "dbname") == 0))
+			continue;
+		keywords[n] = k;
+		values[n] = TextDatumGetCString(vals[i]);
+		n++;
+	}
+	if (job->database)
+	{
+		/* Schema tools connect to the database asked for (hoop runs \c). */
+		keywords[n] = "dbname";
+		values[n] = job->database;
+		n++;
+	}
+	job->pool = find_pool(job, keywords, values, n);
+	MemoryContextSwitchTo(old);
+
+	job->req = req;
+	job->started_at = GetCurrentTimestamp();
+	job->deadline = TimestampTzPlusMilliseconds(job->started_at,
+												kind == JOB_EXEC ? hoop_exec_wait_timeout_ms : SCHEMA_TIMEOUT_MS);
+	req->job = (struct TargetJob *) job;
+}
+
+/* Sends the job's query on a ready connection. */
+static void
+run_job(TargetJob *job, TargetConn *tc)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	tc->state = TC_BUSY;
+	tc->job = job;
+	job->tc = tc;
+	switch (job->kind)
+	{
+		case JOB_EXEC:
+			job->run = psql_run_start(tc->conn, job->input, hoop_max_output_bytes);
+			break;
+		case JOB_DATABASES:
+			job->run = psql_run_start_params(tc->conn, databases_sql, 0, NULL, hoop_max_output_bytes);
+			break;
+		case JOB_TABLES:
+			job->run = psql_run_start_params(tc->conn, tables_sql, 0, NULL, hoop_max_output_bytes);
+			break;
+		case JOB_COLUMNS:
+			{
+				const char *params[2] = {job->schema, job->table};
+
+				job->run = psql_run_start_params(tc->conn, columns_sql, 2, params, hoop_max_output_bytes);
+				break;
+			}
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* The job ended: for exec, its session is finished by the next batch. */
+static void
+job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool truncated)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	char	   *copy = palloc(len + 1);
+
+	/* Output is stored as text: binary COPY data may hold NUL bytes. */
+	for (size_t i = 0; i < len; i++)
+		copy[i] = output[i] ? output[i] : '?';
+	copy[len] = '\0';
+	if (job->run)
+	{
+		psql_run_free(job->run);
+		job->run = NULL;
+	}
+	job->output = copy;
+	job->output_len = len;
+	job->exit_code = exit_code;
+	job->truncated = truncated;
+	job->elapsed_ms = (long) ((GetCurrentTimestamp() - job->started_at) / 1000);
+	job->done = true;
+	job->tc = NULL;
+	MemoryContextSwitchTo(old);
+	active_jobs = list_delete_ptr(active_jobs, job);
+
+	if (job->kind == JOB_EXEC)
+	{
+		dlist_push_tail(&finished, &job->node);
+		return;
+	}
+
+	/* Schema tools have no session: answer now. */
+	if (job->req)
+	{
+		Request    *req = job->req;
+		MemoryContext rold = MemoryContextSwitchTo(req->cxt);
+
+		req->job = NULL;
+		if (exit_code != 0)
+			set_outcome(req, true, false, psprintf("schema query failed: %s", job->output));
+		else
+		{
+			StringInfoData r;
+
+			initStringInfo(&r);
+			appendStringInfoString(&r, "{\"connection_name\":");
+			append_json_string(&r, job->connection_name, strlen(job->connection_name));
+			appendStringInfoString(&r, ",\"connection_subtype\":");
+			append_json_string(&r, job->connection_subtype, strlen(job->connection_subtype));
+			if (job->kind != JOB_DATABASES)
+			{
+				appendStringInfoString(&r, ",\"database\":");
+				append_json_string(&r, job->database, strlen(job->database));
+			}
+			appendStringInfoString(&r, ",\"output\":");
+			append_json_string(&r, job->output, job->output_len);
+			if (job->kind == JOB_COLUMNS)
+			{
+				appendStringInfoString(&r, ",\"schema\":");
+				append_json_string(&r, job->schema, strlen(job->schema));
+				appendStringInfoString(&r, ",\"table\":");
+				append_json_string(&r, job->table, strlen(job->table));
+			}
+			appendStringInfoChar(&r, '}');
+			set_outcome(req, false, true, r.data);
+		}
+		MemoryContextSwitchTo(rold);
+		answer(req);
+	}
+	MemoryContextDelete(job->cxt);
+}
+
+/* After a job, a connection is reset (or dropped) before reuse. */
+static void
+release_conn(TargetConn *tc, bool reusable)
+{
+	tc->job = NULL;
+	if (!reusable || PQstatus(tc->conn) != CONNECTION_OK ||
+		PQtransactionStatus(tc->conn) != PQTRANS_IDLE ||
+		tc->pool->nidle >= POOL_MAX_IDLE)
+	{
+		close_conn(tc);
+		return;
+	}
+	if (!PQsendQuery(tc->conn, "DISCARD ALL"))
+	{
+		close_conn(tc);
+		return;
+	}
+	tc->state = TC_RESETTING;
+	watch(tc, PQflush(tc->conn) == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+static void
+fail_connect(TargetJob *job, TargetConn *tc, const char *output)
+{
+	if (tc)
+		close_conn(tc);
+	job_done(job, output, strlen(output), 2, false);
+}
+
+/* The connection is up: check how it authenticated, then run the job. */
+static void
+connected(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+
+	if (PQsetnonblocking(tc->conn, 1) != 0)
+	{
+		fail_connect(job, tc, "psql: error: could not set the connection to non-blocking mode\n");
+		return;
+	}
+	if (!job->allow_passwordless && !PQconnectionUsedPassword(tc->conn))
+	{
+		fail_connect(job, tc,
+					 "psql: error: hoop_mcp refused the connection: the target server did not ask for a password\n"
+					 "HINT:  Use password authentication for this connection, or ask a superuser to create it with allow_passwordless => true.\n");
+		return;
+	}
+	run_job(job, tc);
+	watch(tc, EPOLLIN | EPOLLOUT);
+}
+
+static void
+drive_connecting(TargetConn *tc)
+{
+	switch (PQconnectPoll(tc->conn))
+	{
+		case PGRES_POLLING_OK:
+			connected(tc);
+			break;
+		case PGRES_POLLING_READING:
+			watch(tc, EPOLLIN);
+			break;
+		case PGRES_POLLING_WRITING:
+			watch(tc, EPOLLOUT);
+			break;
+		default:
+			{
+				TargetJob  *job = tc->job;
+				MemoryContext old = MemoryContextSwitchTo(job->cxt);
+				char	   *out = psql_connect_failure_output(tc->conn);
+
+				MemoryContextSwitchTo(old);
+				fail_connect(job, tc, out);
+				break;
+			}
+	}
+}
+
+static void
+drive_busy(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	PsqlRunState st = psql_run_step(job->run);
+
+	MemoryContextSwitchTo(old);
+	if (st == PSQL_RUN_WANT_READ)
+		watch(tc, EPOLLIN);
+	else if (st == PSQL_RUN_WANT_WRITE)
+		watch(tc, EPOLLIN | EPOLLOUT);
+	else
+	{
+		size_t		len;
+		bool		truncated;
+		int			exit_code;
+		const char *out = psql_run_output(job->run, &len, &truncated, &exit_code);
+		bool		reusable = psql_run_conn_ok(job->run);
+
+		job_done(job, out, len, exit_code, truncated);
+		release_conn(tc, reusable);
+	}
+}
+
+/* DISCARD ALL finishing, or an idle connection that woke up (closed?). */
+static void
+drive_quiet(TargetConn *tc)
+{
+	PGresult   *res;
+	bool		ok = true;
+
+	if (!PQconsumeInput(tc->conn))
+	{
+		close_conn(tc);
+		return;
+	}
+	if (tc->state == TC_IDLE)
+	{
+		if (PQstatus(tc->conn) != CONNECTION_OK)
+			close_conn(tc);
+		return;
+	}
+	if (PQflush(tc->conn) < 0)
+	{
+		close_conn(tc);
+		return;
+	}
+	while (!PQisBusy(tc->conn))
+	{
+		res = PQgetResult(tc->conn);
+		if (res == NULL)
+		{
+			if (!ok)
+			{
+				close_conn(tc);
+				return;
+			}
+			tc->state = TC_IDLE;
+			tc->idle_since = GetCurrentTimestamp();
+			dlist_push_head(&tc->pool->idle, &tc->node);
+			tc->pool->nidle++;
+			watch(tc, EPOLLIN);
+			return;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			ok = false;
+		PQclear(res);
+	}
+}
+
+static void
+drive(TargetConn *tc)
+{
+	switch (tc->state)
+	{
+		case TC_CONNECTING:
+			drive_connecting(tc);
+			break;
+		case TC_BUSY:
+			drive_busy(tc);
+			break;
+		case TC_RESETTING:
+		case TC_IDLE:
+			drive_quiet(tc);
+			break;
+	}
+}
+
+/* After the batch committed: connect (or reuse) and send the query. */
+void
+target_start(struct TargetJob *job)
+{
+	Pool	   *pool = job->pool;
+	TargetConn *tc;
+
+	active_jobs = lappend(active_jobs, job);
+	if (!dlist_is_empty(&pool->idle))
+	{
+		tc = dlist_container(TargetConn, node, dlist_pop_head_node(&pool->idle));
+		pool->nidle--;
+		tc->job = job;
+		run_job(job, tc);
+		drive_busy(tc);
+		return;
+	}
+
+	tc = MemoryContextAllocZero(target_cxt, sizeof(TargetConn));
+	tc->pool = pool;
+	tc->sock = -1;
+	tc->job = job;
+	tc->state = TC_CONNECTING;
+	tc->conn = PQconnectStartParams(pool->keywords, pool->values, 0);
+	if (tc->conn == NULL)
+	{
+		pfree(tc);
+		fail_connect(job, NULL, "psql: error: out of memory\n");
+		return;
+	}
+	if (PQstatus(tc->conn) == CONNECTION_BAD)
+	{
+		MemoryContext old = MemoryContextSwitchTo(job->cxt);
+		char	   *out = psql_connect_failure_output(tc->conn);
+
+		MemoryContextSwitchTo(old);
+		fail_connect(job, tc, out);
+		return;
+	}
+	job->tc = tc;
+	watch(tc, EPOLLOUT);
+}
+
+/* Handles every target socket that is ready. */
+void
+target_poll(void)
+{
+	struct epoll_event events[64];
+	int			n;
+
+	do
+	{
+		n = epoll_wait(epfd, events, lengthof(events), 0);
+		for (int i = 0; i < n; i++)
+			drive((TargetConn *) events[i].data.ptr);
+	} while (n == lengthof(events));
+}
+
+bool
+target_has_finished(void)
+{
+	return !dlist_is_empty(&finished);
+}
+
+/*
+ * In the batch transaction: finish the session of every exec that ended,
+ * each in its own subtransaction, and answer its caller if still waiting.
+ */
+void
+target_finish_sessions(void)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, BOOLOID, INT4OID, INT8OID};
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &finished)
+	{
+		TargetJob  *job = dlist_container(TargetJob, node, iter.cur);
+		MemoryContext oldcxt = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
+		Datum		args[5];
+
+		dlist_delete(iter.cur);
+		args[0] = UUIDPGetDatum(&job->session_id);
+		args[1] = PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len));
+		args[2] = BoolGetDatum(job->truncated);
+		args[3] = Int32GetDatum(job->exit_code);
+		args[4] = Int64GetDatum(job->elapsed_ms);
+
+		if (worker_extension_ready())
+		{
+			BeginInternalSubTransaction(NULL);
+			PG_TRY();
+			{
+				hoop_internal_write = true;
+				if (SPI_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
+					elog(ERROR, "could not finish session");
+				hoop_internal_write = false;
+				ReleaseCurrentSubTransaction();
+			}
+			PG_CATCH();
+			{
+				hoop_internal_write = false;
+				MemoryContextSwitchTo(oldcxt);
+				ereport(LOG,
+						(errmsg("hoop_mcp: could not finish session: %s", CopyErrorData()->message)));
+				FlushErrorState();
+				RollbackAndReleaseCurrentSubTransaction();
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
+
+		if (job->req)
+		{
+			Request    *req = job->req;
+			MemoryContext old = MemoryContextSwitchTo(req->cxt);
+			StringInfoData env;
+
+			initStringInfo(&env);
+			exec_envelope(job, &env, job->output, job->output_len, job->exit_code,
+						  job->truncated, job->elapsed_ms);
+			set_outcome(req, false, true, env.data);
+			req->job = NULL;
+			MemoryContextSwitchTo(old);
+			answer(req);
+		}
+		MemoryContextDelete(job->cxt);
+	}
+}
+
+/*
+ * Deadlines: an exec still running after exec_wait_timeout answers
+ * "running" and goes on; a schema query is abandoned after 30 s.
+ */
+void
+target_check_timeouts(TimestampTz now)
+{
+	ListCell   *lc;
+
+	foreach(lc, active_jobs)
+	{
+		TargetJob  *job = lfirst(lc);
+		Request    *req = job->req;
+
+		if (req == NULL || job->done || now < job->deadline)
+			continue;
+		if (job->kind == JOB_EXEC)
+		{
+			MemoryContext old = MemoryContextSwitchTo(req->cxt);
+			StringInfoData r;
+			int			secs = hoop_exec_wait_timeout_ms / 1000;
+
+			initStringInfo(&r);
+			appendStringInfo(&r,
+							 "{\"message\":\"execution still running after %ds; poll sessions_get with session_id\","
+							 "\"next_step\":\"poll sessions_get with session_id\",\"session_id\":\"%s\",\"status\":\"running\"}",
+							 secs, DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&job->session_id))));
+			set_outcome(req, false, true, r.data);
+			req->job = NULL;
+			job->req = NULL;
+			MemoryContextSwitchTo(old);
+			answer(req);
+		}
+		else
+		{
+			const char *what = job->kind == JOB_DATABASES ? "databases" :
+				job->kind == JOB_TABLES ? "tables" : "columns";
+			MemoryContext old = MemoryContextSwitchTo(req->cxt);
+
+			set_outcome(req, true, false, psprintf("timed out (30s) listing %s", what));
+			req->job = NULL;
+			job->req = NULL;
+			MemoryContextSwitchTo(old);
+			answer(req);
+			/* Nobody waits for it: drop the connection (and so the query). */
+			if (job->tc)
+			{
+				TargetConn *tc = job->tc;
+
+				foreach_delete_current(active_jobs, lc);
+				close_conn(tc);
+				MemoryContextDelete(job->cxt);
+			}
+		}
+	}
+}
+
+/* Milliseconds until the next deadline or idle-connection expiry, or -1. */
+long
+target_next_timeout_ms(TimestampTz now)
+{
+	TimestampTz next = 0;
+	ListCell   *lc;
+
+	foreach(lc, active_jobs)
+	{
+		TargetJob  *job = lfirst(lc);
+
+		if (job->req && (next == 0 || job->deadline < next))
+			next = job->deadline;
+	}
+	foreach(lc, pools)
+	{
+		Pool	   *pool = lfirst(lc);
+
+		/* Close connections idle for too long; the oldest are at the tail. */
+		while (!dlist_is_empty(&pool->idle))
+		{
+			TargetConn *tc = dlist_container(TargetConn, node, dlist_tail_node(&pool->idle));
+			TimestampTz expiry = TimestampTzPlusMilliseconds(tc->idle_since, POOL_IDLE_TIMEOUT_MS);
+
+			if (expiry <= now)
+				close_conn(tc);
+			else
+			{
+				if (next == 0 || expiry < next)
+					next = expiry;
+				break;
+			}
+		}
+	}
+	if (next == 0)
+		return -1;
+	return Max(0, (long) ((next - now + 999) / 1000));
+}
+
+/* The request went away (its HTTP connection closed): stop answering it. */
+void
+target_request_gone(Request *req)
+{
+	TargetJob  *job = (TargetJob *) req->job;
+
+	if (job && job->req == req)
+		job->req = NULL;
+	req->job = NULL;
+}
+
+/*
+ * At start: sessions this worker (or a worker index no longer configured)
+ * left open can never finish; finish them with exit code 254.
+ */
+void
+target_reconcile_on_start(void)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[3];
+
+	args[0] = CStringGetTextDatum(worker_executor_name());
+	args[1] = CStringGetTextDatum("\n[hoop_mcp] execution interrupted: the worker running it stopped "
+								  "(server crash, restart or shutdown) before it finished\n");
+	args[2] = CStringGetTextDatum(psprintf("%d", hoop_workers));
+	hoop_internal_write = true;
+	if (SPI_execute_with_args(reconcile_sql, 3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not finish interrupted sessions");
+	hoop_internal_write = false;
+	if (SPI_processed > 0)
+		ereport(LOG,
+				(errmsg("hoop_mcp %s finished %llu interrupted session(s)",
+						worker_executor_name(), (unsigned long long) SPI_processed)));
+}

@@ -1,0 +1,384 @@
+/*
+ * worker.c
+ *		The MCP worker: one event loop, one thread, no blocking calls.
+ *
+ * A WaitEventSet holds the latch, postmaster death, each libmicrohttpd
+ * daemon's epoll fd and the epoll fd of the target-database sockets.  Each
+ * turn of the loop drives the target queries, lets libmicrohttpd read
+ * requests, takes calls from SQL backends, then runs everything pending in
+ * one transaction (see request.h) and sends the answers.
+ */
+#include "hoop_mcp.h"
+
+#include "access/xact.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "json.h"
+#include "request.h"
+
+static int	worker_index = 0;
+static char executor_name[32];
+static dlist_head pending = DLIST_STATIC_INIT(pending);
+static dlist_head answered = DLIST_STATIC_INIT(answered);
+static Oid	extension_oid = InvalidOid;
+static int	in_flight = 0;
+
+const char *
+worker_executor_name(void)
+{
+	return executor_name;
+}
+
+/* Whether CREATE EXTENSION hoop_mcp has run here (checked per batch). */
+bool
+worker_extension_ready(void)
+{
+	return OidIsValid(extension_oid);
+}
+
+/* Queues a collected request for the next batch. */
+void
+worker_enqueue(Request *req)
+{
+	dlist_push_tail(&pending, &req->node);
+	in_flight++;
+}
+
+/*
+ * A request has its answer: send it now if we are outside a transaction,
+ * else after the batch commits.
+ */
+void
+worker_request_done(Request *req)
+{
+	req->response_ready = true;
+	if (IsTransactionState())
+	{
+		dlist_push_tail(&answered, &req->node);
+		return;
+	}
+	in_flight--;
+	if (req->kind == REQ_HTTP)
+		http_respond(req);
+	else
+		call_answer(req);
+}
+
+static void
+worker_exit(int code, Datum arg)
+{
+	call_fail_all(worker_index);
+	hoop_shmem_worker_detach(worker_index);
+
+	/*
+	 * libmicrohttpd is not stopped: it refuses to stop with suspended
+	 * connections, and process exit closes every socket anyway.  Sessions
+	 * left open are finished by the next start (reconcile_on_start).
+	 */
+}
+
+/* A tool call from a SQL backend: the caller's identity came with it. */
+static void
+handle_call(Request *req)
+{
+	char	   *error;
+
+	if (!auth_load_actor(req, &req->actor.id))
+	{
+		req->outcome.is_error = true;
+		req->outcome.sqlerrcode = ERRCODE_INSUFFICIENT_PRIVILEGE;
+		req->outcome.text = req->error_message;
+		req->outcome.len = strlen(req->outcome.text);
+		return;
+	}
+	if (!tools_exists(req->tool_name) || !tools_runs_on_target(req->tool_name))
+		elog(ERROR, "tool \"%s\" cannot be handed to the worker", req->tool_name);
+	req->tool_args = jv_parse(req->call_args);
+	if (!tools_validate(req->tool_name, req->tool_args, &error))
+	{
+		req->outcome.is_error = true;
+		req->outcome.sqlerrcode = ERRCODE_INVALID_PARAMETER_VALUE;
+		req->outcome.text = error;
+		req->outcome.len = strlen(error);
+		return;
+	}
+	req->in_tool = true;
+	tools_begin_target(req);
+}
+
+/* The ERROR that ended a request's subtransaction becomes its answer. */
+static void
+answer_error(Request *req, ErrorData *edata)
+{
+	req->job = NULL;
+	if (req->in_tool)
+	{
+		/* A tool's error is its answer: isError over MCP, an ERROR in SQL. */
+		req->outcome.is_error = true;
+		req->outcome.sqlerrcode = edata->sqlerrcode;
+		req->outcome.text = edata->message;
+		req->outcome.len = strlen(edata->message);
+		if (req->kind == REQ_HTTP)
+			mcp_finish_tool(req);
+		return;
+	}
+	ereport(LOG,
+			(errmsg("hoop_mcp: request failed: %s", edata->message)));
+	if (req->kind == REQ_HTTP)
+	{
+		mcp_set_error_response(req, 500, -32603, "Internal error");
+		req->error_message = edata->message;
+	}
+	else
+	{
+		req->outcome.is_error = true;
+		req->outcome.sqlerrcode = edata->sqlerrcode;
+		req->outcome.text = edata->message;
+		req->outcome.len = strlen(edata->message);
+	}
+}
+
+/*
+ * Runs one request, and writes its audit row, in a subtransaction so that
+ * its failure rolls back only its own work.  When it fails, the audit row
+ * is written in a second one.
+ */
+static void
+run_request(Request *req)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool		audit = req->kind == REQ_HTTP && worker_extension_ready();
+	volatile bool failed = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(req->cxt);
+	PG_TRY();
+	{
+		if (req->kind == REQ_HTTP)
+			mcp_handle(req);
+		else
+			handle_call(req);
+		hoop_acting_user = NULL;
+		if (audit)
+			audit_write(req);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		hoop_acting_user = NULL;
+		MemoryContextSwitchTo(req->cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(req->cxt);
+		CurrentResourceOwner = oldowner;
+		answer_error(req, edata);
+		failed = true;
+	}
+	PG_END_TRY();
+
+	if (failed && audit)
+	{
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(req->cxt);
+		PG_TRY();
+		{
+			audit_write(req);
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(req->cxt);
+			ereport(LOG,
+					(errmsg("hoop_mcp: could not write the audit row: %s", CopyErrorData()->message)));
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+		}
+		PG_END_TRY();
+	}
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+}
+
+static void
+check_extension(void)
+{
+	Oid			oid = get_extension_oid("hoop_mcp", true);
+
+	if (oid != extension_oid)
+	{
+		extension_oid = oid;
+		tools_reset();
+	}
+}
+
+/*
+ * Runs every pending request, and finishes the sessions of target queries
+ * that ended, in one transaction.  Answers go out after the commit, and
+ * target queries start only then, so a session row is durable before its
+ * query runs.
+ */
+static void
+run_batch(void)
+{
+	dlist_head	batch = DLIST_STATIC_INIT(batch);
+	dlist_head	starting = DLIST_STATIC_INIT(starting);
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &pending)
+	{
+		dlist_delete(iter.cur);
+		dlist_push_tail(&batch, iter.cur);
+	}
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	pgstat_report_activity(STATE_RUNNING, "hoop_mcp: answering MCP requests");
+	check_extension();
+
+	target_finish_sessions();
+
+	dlist_foreach_modify(iter, &batch)
+	{
+		Request    *req = dlist_container(Request, node, iter.cur);
+
+		dlist_delete(iter.cur);
+		run_request(req);
+		if (req->job != NULL)
+			dlist_push_tail(&starting, &req->node);
+		else if (!req->response_ready)
+			worker_request_done(req);
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+
+	/* Committed: send the answers and start the target queries. */
+	dlist_foreach_modify(iter, &answered)
+	{
+		Request    *req = dlist_container(Request, node, iter.cur);
+
+		dlist_delete(iter.cur);
+		worker_request_done(req);
+	}
+	dlist_foreach_modify(iter, &starting)
+	{
+		Request    *req = dlist_container(Request, node, iter.cur);
+
+		dlist_delete(iter.cur);
+		target_start(req->job);
+	}
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * After a crash or restart, sessions this worker left open can never end:
+ * finish them with a failing exit code and the reason.
+ */
+static void
+reconcile_on_start(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_extension();
+	if (worker_extension_ready())
+	{
+		pgstat_report_activity(STATE_RUNNING, "hoop_mcp: finishing interrupted sessions");
+		target_reconcile_on_start();
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+hoop_worker_main(Datum arg)
+{
+	WaitEventSet *wes;
+	MemoryContext loop_cxt;
+
+	worker_index = DatumGetInt32(arg);
+	snprintf(executor_name, sizeof(executor_name), "worker %d", worker_index + 1);
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(hoop_database, NULL, 0);
+	pgstat_report_appname(MyBgworkerEntry->bgw_name);
+	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+
+	hoop_shmem_worker_attach(worker_index);
+	before_shmem_exit(worker_exit, 0);
+	call_fail_all(worker_index);
+
+	reconcile_on_start();
+	target_init();
+	http_start();
+
+	wes = CreateWaitEventSet(TopMemoryContext, 8);
+	AddWaitEventToSet(wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	AddWaitEventToSet(wes, WL_SOCKET_READABLE, target_epoll_fd(), NULL, NULL);
+	http_add_wait_events(wes);
+
+	loop_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp loop", ALLOCSET_DEFAULT_SIZES);
+	ereport(LOG,
+			(errmsg("hoop_mcp %s serving MCP at %s/api/mcp", executor_name, hoop_api_url())));
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	for (;;)
+	{
+		WaitEvent	events[8];
+		TimestampTz now = GetCurrentTimestamp();
+		long		timeout = target_next_timeout_ms(now);
+		long		http_timeout = http_timeout_ms();
+
+		if (http_timeout >= 0 && (timeout < 0 || http_timeout < timeout))
+			timeout = http_timeout;
+
+		MemoryContextSwitchTo(loop_cxt);
+		(void) WaitEventSetWait(wes, timeout, events, lengthof(events), HOOP_WAIT_EVENT_MAIN);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		target_poll();
+		http_run();
+		call_take_pending(worker_index);
+		target_check_timeouts(GetCurrentTimestamp());
+		if (!dlist_is_empty(&pending) || target_has_finished())
+			run_batch();
+		http_run();
+		MemoryContextReset(loop_cxt);
+	}
+}

@@ -1,0 +1,1 @@
+select g, g * g as sq, md5(g::text) from generate_series(1, 2000) g;

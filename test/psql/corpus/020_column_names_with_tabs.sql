@@ -1,0 +1,2 @@
+select 1 as "tab	inside", 2 as "new
+line", 3 as "sp ace";

@@ -1,0 +1,11 @@
+create temp table items (id int primary key, name text, qty int default 0);
+insert into items values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3);
+update items set qty = qty + 1 where id > 1;
+delete from items where id = 3;
+create index on items (name);
+alter table items add column note text;
+create temp view v as select * from items;
+select * from v order by id;
+truncate items;
+drop view v;
+drop table items;

@@ -1,0 +1,12 @@
+begin;
+create temp table tx (a int);
+insert into tx values (1);
+savepoint s1;
+insert into tx values (2);
+rollback to savepoint s1;
+release savepoint s1;
+commit;
+select * from tx;
+start transaction;
+rollback;
+commit;

@@ -1,0 +1,4 @@
+select 1,
+       2,
+       nosuchcolumn
+from generate_series(1, 2) g;

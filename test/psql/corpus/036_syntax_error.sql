@@ -1,0 +1,3 @@
+select 1 as ok;
+selec 2;
+select 3;

@@ -1,0 +1,3 @@
+select 1 as a;
+\foo bar
+select 2 as b;

@@ -1,0 +1,3 @@
+select 1 as a;
+\q
+select 2 as b;

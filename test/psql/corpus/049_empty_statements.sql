@@ -1,0 +1,3 @@
+;
+select 1 as a;;
+/* only a comment */;

@@ -1,0 +1,3 @@
+select 1 as crlf;
+select
+2 as two;

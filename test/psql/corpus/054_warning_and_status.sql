@@ -1,0 +1,3 @@
+commit;
+rollback;
+set transaction isolation level serializable;
