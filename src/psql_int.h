@@ -141,7 +141,7 @@ extern void psql_scan_init(PsqlScanner *sc, const char *input,
 extern PsqlScanEvent psql_scan_next(PsqlScanner *sc, int encoding,
 									bool std_strings);
 extern char *psql_scan_slash_command(PsqlScanner *sc);
-extern bool psql_scan_slash_rest_blank(PsqlScanner *sc, StringInfo warn,
+extern void psql_scan_slash_extra_args(PsqlScanner *sc, StringInfo warn,
 									   const char *cmd);
 extern bool psql_scan_copy_line(PsqlScanner *sc, const char **data,
 								size_t *len);

@@ -437,7 +437,7 @@ handle_backslash(PsqlRun *run)
 		StringInfoData warn;
 
 		initStringInfo(&warn);
-		psql_scan_slash_rest_blank(&run->sc, &warn, cmd);
+		psql_scan_slash_extra_args(&run->sc, &warn, cmd);
 		psql_out_append(&run->out, warn.data, warn.len);
 		psql_out_commit_all(&run->out);
 		pfree(warn.data);

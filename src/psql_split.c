@@ -901,36 +901,183 @@ psql_scan_slash_command(PsqlScanner *sc)
 }
 
 /*
- * After a meta-command name: consume its arguments up to the end of the
- * line or the next backslash command, appending psql's "extra argument
- * ignored" warning for each (simple, whitespace-separated) argument.
- * Returns true if there were none.
+ * Lex one argument of a meta-command at *pp the way psql's slash-option
+ * lexer does while it discards the arguments of a command that takes
+ * none: quotes are processed, variables are never looked up (:{?x} gives
+ * FALSE) and backticks are not evaluated.  Returns false when there are
+ * no more arguments; sets *unterminated if a quote was left open.
  */
-bool
-psql_scan_slash_rest_blank(PsqlScanner *sc, StringInfo warn, const char *cmd)
+static bool
+lex_slash_arg(PsqlScanBuf *b, int *pp, StringInfo arg, bool *unterminated)
+{
+	const char *s = b->scan;
+	const char *o = b->orig;
+	int			n = b->len;
+	int			p = *pp;
+	bool		quoted = false;
+
+	*unterminated = false;
+	while (p < n && IS_SPACE(s[p]))
+		p++;
+	while (p < n && !IS_SPACE(s[p]) && s[p] != '\\')
+	{
+		char		c = s[p];
+
+		if (c == '\'')
+		{
+			quoted = true;
+			p++;
+			for (;;)
+			{
+				if (p >= n)
+				{
+					*unterminated = true;
+					*pp = p;
+					return false;
+				}
+				if (s[p] == '\'')
+				{
+					if (p + 1 < n && s[p + 1] == '\'')
+					{
+						appendStringInfoChar(arg, '\'');
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (s[p] == '\\' && p + 1 < n)
+				{
+					char		e = s[p + 1];
+					int			q,
+								v;
+
+					if (e == 'n' || e == 't' || e == 'b' || e == 'r' || e == 'f')
+					{
+						appendStringInfoChar(arg, e == 'n' ? '\n' : e == 't' ? '\t' :
+											 e == 'b' ? '\b' : e == 'r' ? '\r' : '\f');
+						p += 2;
+					}
+					else if (e >= '0' && e <= '7')
+					{
+						for (q = p + 1, v = 0; q < n && q < p + 4 && s[q] >= '0' && s[q] <= '7'; q++)
+							v = v * 8 + (s[q] - '0');
+						appendStringInfoChar(arg, (char) v);
+						p = q;
+					}
+					else if (e == 'x' && p + 2 < n && isxdigit((unsigned char) s[p + 2]))
+					{
+						for (q = p + 2, v = 0; q < n && q < p + 4 && isxdigit((unsigned char) s[q]); q++)
+							v = v * 16 + (IS_DIGIT(s[q]) ? s[q] - '0' :
+										  pg_tolower((unsigned char) s[q]) - 'a' + 10);
+						appendStringInfoChar(arg, (char) v);
+						p = q;
+					}
+					else
+					{
+						appendStringInfoChar(arg, o[p + 1]);
+						p += 2;
+					}
+					continue;
+				}
+				appendStringInfoChar(arg, o[p]);
+				p++;
+			}
+		}
+		else if (c == '"' || c == '`')
+		{
+			int			q = p + 1;
+
+			quoted = true;
+			while (q < n && s[q] != c)
+				q++;
+			if (q >= n)
+			{
+				*unterminated = true;
+				*pp = q;
+				return false;
+			}
+			if (c == '"')
+				appendBinaryStringInfo(arg, o + p, q + 1 - p);
+			else
+				appendBinaryStringInfo(arg, o + p + 1, q - p - 1);
+			p = q + 1;
+		}
+		else if (c == ':' && p + 2 < n && (s[p + 1] == '\'' || s[p + 1] == '"') &&
+				 IS_VAR_CHAR(s[p + 2]))
+		{
+			/* :'name' or :"name": the lookup fails, the token stays */
+			int			q = p + 2;
+
+			while (q < n && IS_VAR_CHAR(s[q]))
+				q++;
+			if (q < n && s[q] == s[p + 1])
+			{
+				appendBinaryStringInfo(arg, o + p, q + 1 - p);
+				p = q + 1;
+			}
+			else
+			{
+				appendStringInfoChar(arg, ':');
+				p++;
+			}
+		}
+		else if (c == ':' && p + 2 < n && s[p + 1] == '{' && s[p + 2] == '?')
+		{
+			int			q = p + 3;
+
+			while (q < n && IS_VAR_CHAR(s[q]))
+				q++;
+			if (q < n && s[q] == '}' && q > p + 3)
+			{
+				appendStringInfoString(arg, "FALSE");
+				p = q + 1;
+			}
+			else
+			{
+				appendStringInfoChar(arg, ':');
+				p++;
+			}
+		}
+		else
+		{
+			appendStringInfoChar(arg, o[p]);
+			p++;
+		}
+	}
+	*pp = p;
+	return arg->len > 0 || quoted;
+}
+
+/*
+ * After a meta-command that takes no arguments (\q): consume the rest of
+ * its arguments, appending psql's messages for them to warn ("extra
+ * argument ignored" for each, "unterminated quoted string" for an open
+ * quote), and a following "\\" as psql does.
+ */
+void
+psql_scan_slash_extra_args(PsqlScanner *sc, StringInfo warn, const char *cmd)
 {
 	PsqlScanBuf *b = &sc->bufs[sc->nbufs - 1];
 	int			p = b->pos;
-	bool		blank = true;
+	StringInfoData arg;
+	bool		unterminated;
 
+	initStringInfo(&arg);
 	for (;;)
 	{
-		int			q;
-
-		while (p < b->len && IS_SPACE(b->scan[p]))
-			p++;
-		if (p >= b->len || b->scan[p] == '\\')
+		resetStringInfo(&arg);
+		if (!lex_slash_arg(b, &p, &arg, &unterminated))
 			break;
-		q = p;
-		while (q < b->len && !IS_SPACE(b->scan[q]) && b->scan[q] != '\\')
-			q++;
-		appendStringInfo(warn, "\\%s: extra argument \"%.*s\" ignored\n",
-						 cmd, q - p, b->orig + p);
-		blank = false;
-		p = q;
+		appendStringInfo(warn, "\\%s: extra argument \"%s\" ignored\n",
+						 cmd, arg.data);
 	}
+	if (unterminated)
+		appendStringInfoString(warn, "unterminated quoted string\n");
+	else if (p + 1 < b->len && b->scan[p] == '\\' && b->scan[p + 1] == '\\')
+		p += 2;
 	b->pos = p;
-	return blank;
+	pfree(arg.data);
 }
 
 /*

@@ -89,5 +89,58 @@ for f in "$here"/corpus/*.sql; do
 	fi
 done
 
+# output_limit: for each case the harness run with a byte limit must print
+# exactly the first LIMIT bytes of its unlimited output, report truncation
+# only when bytes were cut, and keep the exit code.
+for f in "$here"/corpus/*.sql; do
+	name=$(basename "$f" .sql)
+	if [ -n "$pattern" ] && [[ "$name" != *$pattern* ]]; then
+		continue
+	fi
+	timeout 120 "$harness" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" "$PGDATABASE" \
+		< "$f" > "$tmp/full.out" 2>/dev/null
+	frc=$?
+	size=$(wc -c < "$tmp/full.out")
+	bad=""
+	for limit in 1 7 40 300 4000; do
+		timeout 120 "$harness" -l $limit -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" \
+			"$PGDATABASE" < "$f" > "$tmp/lim.out" 2> "$tmp/lim.err"
+		lrc=$?
+		head -c $limit "$tmp/full.out" > "$tmp/exp.out"
+		flag=0
+		grep -q '^\[truncated\]$' "$tmp/lim.err" && flag=1
+		want=0
+		[ "$size" -gt $limit ] && want=1
+		if ! cmp -s "$tmp/exp.out" "$tmp/lim.out" || [ $lrc != $frc ] || [ $flag != $want ]; then
+			bad="$bad $limit"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		echo "ok   limit/$name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL limit/$name (limits:$bad)"
+		failed=$((failed + 1))
+	fi
+done
+
+# A connection that cannot be made (nothing listens on port 1).
+if [ -z "$pattern" ] || [[ connect_failure == *$pattern* ]]; then
+	"$PSQL" -X -A -F $'\t' -P pager=off -v ON_ERROR_STOP=1 -h "$PGHOST" -p 1 \
+		-U "$PGUSER" "$PGDATABASE" < /dev/null > "$tmp/psql.out" 2>&1
+	prc=$?
+	"$harness" -h "$PGHOST" -p 1 -U "$PGUSER" "$PGDATABASE" < /dev/null \
+		> "$tmp/harness.out" 2>&1
+	hrc=$?
+	if cmp -s "$tmp/psql.out" "$tmp/harness.out" && [ "$prc" = "$hrc" ]; then
+		echo "ok   connect_failure"
+		passed=$((passed + 1))
+	else
+		echo "FAIL connect_failure (exit: psql $prc, harness $hrc)"
+		diff -u --label psql --label harness "$tmp/psql.out" "$tmp/harness.out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
