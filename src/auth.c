@@ -94,7 +94,7 @@ auth_api_key(Request *req, const char *token)
 		return false;
 
 	args[0] = PointerGetDatum(cstring_to_text_with_len(token, API_KEY_PREFIX_LEN));
-	if (SPI_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up API key");
 	if (SPI_processed != 1)
 		return false;
@@ -125,7 +125,7 @@ auth_api_key(Request *req, const char *token)
 		Datum		touch_args[1];
 
 		touch_args[0] = column(1, &isnull);
-		if (SPI_execute_plan(hoop_plan(touch_sql, 1, touch_types), touch_args, NULL, false, 0) != SPI_OK_UPDATE)
+		if (hoop_execute_plan(hoop_plan(touch_sql, 1, touch_types), touch_args, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not record API key use");
 	}
 	return true;
@@ -139,7 +139,7 @@ auth_load_actor(Request *req, const pg_uuid_t *user_id)
 	Datum		args[1];
 
 	args[0] = UUIDPGetDatum(user_id);
-	if (SPI_execute_plan(hoop_plan(user_by_id_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(user_by_id_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up user");
 	if (SPI_processed != 1)
 	{
@@ -164,7 +164,7 @@ auth_dev_loopback(Request *req)
 		!req->client_is_loopback)
 		return false;
 	args[0] = CStringGetTextDatum(hoop_dev_loopback_user);
-	if (SPI_execute_plan(hoop_plan(user_by_email_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(user_by_email_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up user");
 	return SPI_processed == 1 && take_user(req, 1);
 }
@@ -209,6 +209,6 @@ audit_write(Request *req)
 	args[11] = text_or_null(req->rpc ? jv_redacted(req->rpc) : NULL, nulls, 11);
 	args[12] = BoolGetDatum(req->status < 400 && req->error_message == NULL);
 	args[13] = text_or_null(req->error_message, nulls, 13);
-	if (SPI_execute_plan(hoop_plan(audit_sql, 14, argtypes), args, nulls, false, 0) != SPI_OK_INSERT)
+	if (hoop_execute_plan(hoop_plan(audit_sql, 14, argtypes), args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write the audit row");
 }

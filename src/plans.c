@@ -51,3 +51,18 @@ hoop_plans_reset(void)
 		SPI_freeplan(plans[i].plan);
 	nplans = 0;
 }
+
+/*
+ * SPI_execute_plan that leaves CurrentMemoryContext as it found it: SPI
+ * switches to its own procedure context, which SPI_finish frees, and the
+ * worker keeps request data in the request's context.
+ */
+int
+hoop_execute_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long tcount)
+{
+	MemoryContext old = CurrentMemoryContext;
+	int			rc = SPI_execute_plan(plan, values, nulls, read_only, tcount);
+
+	MemoryContextSwitchTo(old);
+	return rc;
+}

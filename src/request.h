@@ -172,5 +172,7 @@ extern void call_fail_all(int worker_index);
 /* plans.c */
 extern SPIPlanPtr hoop_plan(const char *sql, int nargs, const Oid *argtypes);
 extern void hoop_plans_reset(void);
+extern int	hoop_execute_plan(SPIPlanPtr plan, Datum *values, const char *nulls,
+							  bool read_only, long tcount);
 
 #endif							/* HOOP_MCP_REQUEST_H */

@@ -363,7 +363,7 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	else
 		nulls[3] = 'n';
 	args[4] = CStringGetTextDatum(worker_executor_name());
-	if (SPI_execute_plan(hoop_plan(begin_sql, 5, argtypes), args, nulls, false, 1) != SPI_OK_SELECT ||
+	if (hoop_execute_plan(hoop_plan(begin_sql, 5, argtypes), args, nulls, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "hoop_mcp._target_begin returned no row");
 
@@ -807,7 +807,7 @@ target_finish_sessions(void)
 			PG_TRY();
 			{
 				hoop_internal_write = true;
-				if (SPI_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
+				if (hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
 					elog(ERROR, "could not finish session");
 				hoop_internal_write = false;
 				ReleaseCurrentSubTransaction();

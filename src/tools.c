@@ -222,7 +222,7 @@ prepare_call(Tool *tool)
 static void
 tools_load(void)
 {
-	MemoryContext old;
+	MemoryContext old = CurrentMemoryContext;
 	StringInfoData list;
 
 	if (tools != NULL)
@@ -232,7 +232,7 @@ tools_load(void)
 		elog(ERROR, "could not read hoop_mcp.tools");
 
 	tools_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp tools", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(tools_cxt);
+	MemoryContextSwitchTo(tools_cxt);
 	ntools = SPI_processed;
 	tools = palloc0(sizeof(Tool) * Max(ntools, 1));
 	initStringInfo(&list);
@@ -526,7 +526,7 @@ tools_call_sql(Request *req)
 	}
 
 	hoop_acting_user = &req->actor.id;
-	if (SPI_execute_plan(tool->plan, values, nulls, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (hoop_execute_plan(tool->plan, values, nulls, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "tool %s returned no row", tool->name);
 	hoop_acting_user = NULL;
 

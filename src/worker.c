@@ -361,6 +361,9 @@ hoop_worker_main(Datum arg)
 
 		if (http_timeout >= 0 && (timeout < 0 || http_timeout < timeout))
 			timeout = http_timeout;
+		/* Requests read by the last MHD_run are waiting: do not sleep. */
+		if (!dlist_is_empty(&pending))
+			timeout = 0;
 
 		MemoryContextSwitchTo(loop_cxt);
 		(void) WaitEventSetWait(wes, timeout, events, lengthof(events), HOOP_WAIT_EVENT_MAIN);
