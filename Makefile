@@ -31,7 +31,7 @@ SHLIB_LINK = -lmicrohttpd -lpq
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections tools sessions privileges
+REGRESS = install identity connections sessions privileges
 REGRESS_OPTS = --dbname=contrib_regression
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

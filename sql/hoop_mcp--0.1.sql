@@ -445,7 +445,7 @@ BEGIN
 	EXCEPTION WHEN unique_violation THEN
 		RAISE EXCEPTION 'user already exists'
 			USING ERRCODE = 'unique_violation',
-				  DETAIL = pg_catalog.format('A user with email %s or role %s exists.', clean_email, coalesce(create_user.pg_role, '-')),
+				  DETAIL = 'A user with this email or PostgreSQL role exists already.',
 				  HINT = 'Use hoop_mcp.set_user_groups() or hoop_mcp.set_user_status() to change an existing user.';
 	END;
 	PERFORM hoop_mcp._ensure_groups(create_user.groups);

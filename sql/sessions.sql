@@ -1,0 +1,41 @@
+-- Sessions: listing, reading, visibility, and the append-only guard.
+\set SHOW_CONTEXT never
+INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_type,
+                               connection_subtype, verb, status, input, output, exit_code, created_at, ended_at)
+SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid,
+       u.subject, u.email, u.name, 'shop-pg', 'database', 'postgres', 'exec', 'done',
+       'select ' || i, i || E'\n(1 row)\n', 0,
+       timestamptz '2026-01-01 00:00:00+00' + i * interval '1 hour',
+       timestamptz '2026-01-01 00:00:01+00' + i * interval '1 hour'
+FROM generate_series(1, 30) i
+JOIN hoop_mcp.users u ON u.email = CASE WHEN i % 3 = 0 THEN 'alice@example.com' ELSE 'bob@example.com' END;
+
+SET ROLE regress_bob;
+SELECT (r->>'total')::int AS total, r->'has_next_page' AS more, r->'total_is_capped' AS capped,
+       jsonb_array_length(r->'items') AS items, r->'items'->0->>'id' AS newest
+FROM hoop_mcp.sessions_list() r;
+SELECT jsonb_path_query_array(hoop_mcp.sessions_list("limit" => 3, "offset" => 1), '$.items[*].id') AS page;
+SELECT (hoop_mcp.sessions_list("limit" => 500))->>'total' AS clamped_total;
+SELECT hoop_mcp.sessions_list("limit" => -1);
+SELECT hoop_mcp.sessions_list("offset" => -1);
+SELECT hoop_mcp.sessions_list("offset" => 10001);
+SELECT hoop_mcp.sessions_list(start_date => 'yesterday');
+SELECT hoop_mcp.sessions_list(start_date => '2026-01-01T00:00:00Z', end_date => '2026-01-01');
+SELECT (hoop_mcp.sessions_list(start_date => '2026-01-01T00:00:00Z', end_date => '2026-01-01T05:00:00Z'))->>'total' AS in_range;
+SELECT (hoop_mcp.sessions_list(connection => 'nope%'))->>'total' AS other_connection;
+SELECT hoop_mcp.sessions_get('00000000-0000-0000-0000-000000000001') - 'user_id';
+SELECT hoop_mcp.sessions_get('00000000-0000-0000-0000-000000000003');
+SELECT hoop_mcp.sessions_get('00000000-0000-0000-0000-000000000099');
+SELECT hoop_mcp.sessions_get('');
+SELECT hoop_mcp.sessions_get_content('00000000-0000-0000-0000-000000000002');
+SELECT hoop_mcp.sessions_get_content('00000000-0000-0000-0000-000000000002', include_input => false, include_output => false);
+SET ROLE regress_alice;
+SELECT (hoop_mcp.sessions_list())->>'total' AS admin_total;
+SELECT hoop_mcp.sessions_get('00000000-0000-0000-0000-000000000001')->>'user_email' AS admin_reads;
+RESET ROLE;
+
+-- Append-only, even for superusers.
+UPDATE hoop_mcp.sessions SET exit_code = 1 WHERE id = '00000000-0000-0000-0000-000000000001';
+DELETE FROM hoop_mcp.sessions;
+TRUNCATE hoop_mcp.sessions;
+TRUNCATE hoop_mcp.security_audit_log;
