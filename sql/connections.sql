@@ -12,7 +12,7 @@ SELECT * FROM hoop_mcp._envs_to_conninfo((SELECT envs FROM hoop_mcp.connection_s
 SELECT hoop_mcp.create_connection('shop-pg', 'host=x');
 SELECT hoop_mcp.create_connection('x', 'host=x');
 SELECT hoop_mcp.create_connection('other-pg', 'host=x nonsense=1');
-SELECT hoop_mcp.create_connection('other-pg', 'host=x password=');
+SELECT hoop_mcp.create_connection('other-pg', 'host=x password=') IS NOT NULL AS empty_password_ok;
 SELECT hoop_mcp.create_connection('other-pg', 'host=x password=hunter2 dbname');
 
 -- Tools, as the admin alice and the developer bob.
