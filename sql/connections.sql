@@ -6,7 +6,6 @@ SELECT name, type, subtype, status, command, tags, access_mode_exec, access_sche
 -- Secrets are hoop's base64 env map.
 SELECT key, convert_from(decode(value, 'base64'), 'UTF8') AS value
 FROM hoop_mcp.connection_secrets s, jsonb_each_text(s.envs) ORDER BY key;
-SELECT * FROM hoop_mcp._envs_to_conninfo((SELECT envs FROM hoop_mcp.connection_secrets));
 
 -- Bad input.
 SELECT hoop_mcp.create_connection('shop-pg', 'host=x');

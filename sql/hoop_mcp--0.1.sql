@@ -70,11 +70,6 @@ CREATE FUNCTION hoop_mcp._conninfo_parse(conninfo text) RETURNS jsonb
 CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'hoop_mcp_worker_call' LANGUAGE C VOLATILE STRICT;
 
--- Refuses UPDATE and DELETE on append-only tables unless the extension's
--- own code is writing (see hoop_mcp._append_only below).
-CREATE FUNCTION hoop_mcp._internal_write() RETURNS boolean
-	AS 'MODULE_PATHNAME', 'hoop_mcp_internal_write' LANGUAGE C STABLE;
-
 -- ---------------------------------------------------------------------------
 -- Organisation.  hoop is multi-tenant; hoop_mcp serves one organisation per
 -- database.  One row, made at install.
@@ -267,18 +262,11 @@ CREATE TABLE hoop_mcp.tools (
 	runs_on_target boolean NOT NULL DEFAULT false
 );
 
--- Append-only guard for sessions and the audit log.
+-- Append-only guard for sessions and the audit log: refuses DELETE and
+-- TRUNCATE always, and UPDATE unless the worker is finishing a session.
+-- In C, because it fires on every finished exec.
 CREATE FUNCTION hoop_mcp._append_only() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	IF TG_OP = 'DELETE' OR NOT hoop_mcp._internal_write() THEN
-		RAISE EXCEPTION 'hoop_mcp.% is append-only', TG_TABLE_NAME
-			USING ERRCODE = 'insufficient_privilege',
-				  HINT = 'Only hoop_mcp itself finishes sessions; rows are never deleted.';
-	END IF;
-	RETURN NEW;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'hoop_mcp_append_only' LANGUAGE C;
 CREATE TRIGGER sessions_append_only BEFORE UPDATE OR DELETE ON hoop_mcp.sessions
 	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._append_only();
 CREATE TRIGGER security_audit_log_append_only BEFORE UPDATE OR DELETE ON hoop_mcp.security_audit_log
@@ -660,19 +648,6 @@ LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 			pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(kv.value, 'UTF8'), 'base64'), E'\n', '')),
 			'{}')
 	FROM pg_catalog.jsonb_each_text(hoop_mcp._conninfo_parse($1)) kv
-$$;
-
--- The libpq keyword/value pairs a connection's secrets stand for.  The
--- worker passes them to PQconnectStartParams (expand_dbname off), skipping
--- keys that are not libpq options.
-CREATE FUNCTION hoop_mcp._envs_to_conninfo(envs jsonb, OUT keywords text[], OUT "values" text[])
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-	SELECT coalesce(pg_catalog.array_agg(kw ORDER BY kw), '{}'), coalesce(pg_catalog.array_agg(val ORDER BY kw), '{}')
-	FROM (SELECT CASE e.key WHEN 'envvar:PASS' THEN 'password' WHEN 'envvar:DB' THEN 'dbname'
-							ELSE pg_catalog.lower(pg_catalog.substr(e.key, 8)) END AS kw,
-				 pg_catalog.convert_from(pg_catalog.decode(e.value, 'base64'), 'UTF8') AS val
-		  FROM pg_catalog.jsonb_each_text(coalesce($1, '{}')) e
-		  WHERE e.key LIKE 'envvar:%') s
 $$;
 
 -- Creates a database/postgres connection from a libpq connection string.
@@ -1326,84 +1301,6 @@ CREATE FUNCTION hoop_mcp.connection_columns(connection_name text, database text,
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT hoop_mcp._worker_call('connection_columns', pg_catalog.jsonb_strip_nulls(
 		pg_catalog.jsonb_build_object('connection_name', $1, 'database', $2, 'table', $3, 'schema', $4)))
-$$;
-
--- The worker's side of exec and the schema tools: resolves the connection
--- for the acting user and, for exec, writes the open session row.  The
--- worker commits it before the query is sent, then finishes the row.
-CREATE FUNCTION hoop_mcp._target_begin(tool text, connection_name text, input text, metadata jsonb,
-									   executor text,
-									   OUT session_id uuid, OUT connection_subtype text,
-									   OUT refusal text, OUT keywords text[], OUT "values" text[],
-									   OUT allow_passwordless boolean)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	u hoop_mcp.users := hoop_mcp._actor();
-	g text[] := hoop_mcp._user_groups(u.id);
-	c hoop_mcp.connections;
-	envs jsonb;
-	k text;
-BEGIN
-	IF coalesce(connection_name, '') = '' THEN
-		RAISE EXCEPTION 'connection_name is required' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF tool = 'exec' AND coalesce(input, '') = '' THEN
-		RAISE EXCEPTION 'input is required' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	c := hoop_mcp._visible_connection(connection_name, g);
-	IF c.id IS NULL THEN
-		RAISE EXCEPTION 'connection "%" not found or not accessible', connection_name
-			USING ERRCODE = 'no_data_found', HINT = 'connections_list shows the connections you may use.';
-	END IF;
-	connection_subtype := c.subtype;
-	SELECT s.envs, s.allow_passwordless INTO envs, allow_passwordless
-	FROM hoop_mcp.connection_secrets s WHERE s.connection_id = c.id;
-	allow_passwordless := coalesce(allow_passwordless, false);
-	SELECT e.keywords, e."values" INTO keywords, "values" FROM hoop_mcp._envs_to_conninfo(envs) e;
-
-	IF tool <> 'exec' THEN
-		-- Schema tools: hoop's plain-exec, no session row.
-		IF c.type <> 'database' THEN
-			RAISE EXCEPTION 'connection "%" is not a database type', c.name USING ERRCODE = 'wrong_object_type';
-		END IF;
-		IF c.subtype <> 'postgres' THEN
-			RAISE EXCEPTION 'listing % is not supported for connection type "%"',
-				CASE tool WHEN 'connection_databases' THEN 'databases' WHEN 'connection_tables' THEN 'tables'
-						  ELSE 'columns' END, c.subtype
-				USING ERRCODE = 'feature_not_supported',
-					  HINT = 'hoop_mcp runs postgres connections only.';
-		END IF;
-		RETURN;
-	END IF;
-
-	-- hoop's CreateSession check.
-	FOR k IN SELECT f FROM pg_catalog.unnest(c.mandatory_metadata_fields) f LOOP
-		IF metadata IS NULL OR NOT metadata ? k THEN
-			RAISE EXCEPTION 'missing metadata: missing required metadata field: %', k
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Pass it in the metadata argument of exec.';
-		END IF;
-	END LOOP;
-	IF c.access_mode_exec = 'disabled' THEN
-		refusal := 'exec is disabled for this connection';
-	ELSIF c.type <> 'database' OR c.subtype <> 'postgres' THEN
-		refusal := pg_catalog.format('hoop_mcp cannot run connections of type "%s/%s"; only database/postgres connections run here',
-									 c.type, c.subtype);
-	END IF;
-	session_id := pg_catalog.gen_random_uuid();
-	INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_id,
-		connection_type, connection_subtype, connection_tags, verb, status, input, metadata, executor,
-		output, exit_code, ended_at)
-	VALUES (session_id, u.subject, u.email, u.name, c.name, c.id, c.type, c.subtype, c.tags,
-		'exec', CASE WHEN refusal IS NULL THEN 'open' ELSE 'done' END, input, metadata,
-		CASE WHEN refusal IS NULL THEN executor END,
-		refusal, CASE WHEN refusal IS NULL THEN NULL ELSE 1 END,
-		CASE WHEN refusal IS NULL THEN NULL ELSE pg_catalog.clock_timestamp() END);
-	IF refusal IS NOT NULL THEN
-		keywords := NULL;
-		"values" := NULL;
-	END IF;
-END
 $$;
 
 -- ===========================================================================

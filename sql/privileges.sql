@@ -20,7 +20,7 @@ SELECT count(*) FROM hoop_mcp.users;
 SELECT hoop_mcp.users_list();
 SELECT hoop_mcp.usergroups_list();
 -- Internal functions are not for callers.
-SELECT hoop_mcp._target_begin('exec', 'shop-pg', 'select 1', NULL, 'worker 1');
+SELECT hoop_mcp._random_bytes(16);
 SELECT hoop_mcp._conninfo_parse('host=x');
 -- exec and the schema tools run in the worker's database only.
 SELECT hoop_mcp.exec(connection_name => 'shop-pg', input => 'select 1');

@@ -12,6 +12,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "json.h"
@@ -19,11 +20,15 @@
 
 #define API_KEY_PREFIX_LEN 12
 
+/* A user's groups, as the last column of every user lookup. */
+#define USER_GROUPS \
+	" coalesce((SELECT array_agg(g.group_name) FROM hoop_mcp.user_groups g WHERE g.user_id = u.id), '{}')"
+
 static const char *const key_sql =
 "SELECT k.id, k.key_hash,"
 "       k.expires_at IS NOT NULL AND k.expires_at <= now(),"
 "       k.revoked_at IS NOT NULL,"
-"       u.id, u.subject, u.email, u.name, u.status,"
+"       u.id, u.subject, u.email, u.name, u.status," USER_GROUPS ","
 "       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'"
 "  FROM hoop_mcp.api_keys k JOIN hoop_mcp.users u ON u.id = k.user_id"
 " WHERE k.prefix = $1";
@@ -32,10 +37,10 @@ static const char *const touch_sql =
 "UPDATE hoop_mcp.api_keys SET last_used_at = now() WHERE id = $1";
 
 static const char *const user_by_id_sql =
-"SELECT id, subject, email, name, status FROM hoop_mcp.users WHERE id = $1";
+"SELECT u.id, u.subject, u.email, u.name, u.status," USER_GROUPS " FROM hoop_mcp.users u WHERE u.id = $1";
 
 static const char *const user_by_email_sql =
-"SELECT id, subject, email, name, status FROM hoop_mcp.users WHERE email = lower($1)";
+"SELECT u.id, u.subject, u.email, u.name, u.status," USER_GROUPS " FROM hoop_mcp.users u WHERE u.email = lower($1)";
 
 static const char *const audit_sql =
 "INSERT INTO hoop_mcp.security_audit_log"
@@ -56,20 +61,39 @@ column(int col, bool *isnull)
 	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
 }
 
+/* Whether a text[] of groups holds the group named by a GUC. */
+static bool
+in_group(ArrayType *groups, const char *group)
+{
+	Datum	   *elems;
+	int			n;
+
+	deconstruct_array(groups, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(TextDatumGetCString(elems[i]), group) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Fills req->actor from a users row at columns first..first+4 (id,
- * subject, email, name, status).  False, with the reason, if inactive.
+ * Fills req->actor from a users row at columns first..first+5 (id,
+ * subject, email, name, status, groups).  False, with the reason, if
+ * inactive.
  */
 static bool
 take_user(Request *req, int first)
 {
 	bool		isnull;
 	char	   *status = column_text(first + 4);
+	ArrayType  *groups = DatumGetArrayTypePCopy(column(first + 5, &isnull));
 
 	req->actor.id = *DatumGetUUIDP(column(first, &isnull));
 	req->actor.subject = column_text(first + 1);
 	req->actor.email = column_text(first + 2);
 	req->actor.name = column_text(first + 3);
+	req->actor.groups = PointerGetDatum(groups);
+	req->actor.is_admin = in_group(groups, hoop_admin_group);
+	req->actor.is_auditor = in_group(groups, hoop_auditor_group);
 	if (strcmp(status, "active") != 0)
 	{
 		req->error_message = psprintf("user is not active, status=%s", status);
@@ -119,7 +143,7 @@ auth_api_key(Request *req, const char *token)
 	req->error_message = NULL;
 
 	/* last_used_at, at most once a minute per key. */
-	if (DatumGetBool(column(10, &isnull)))
+	if (DatumGetBool(column(11, &isnull)))
 	{
 		Oid			touch_types[1] = {UUIDOID};
 		Datum		touch_args[1];

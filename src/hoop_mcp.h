@@ -76,6 +76,7 @@ extern PGDLLEXPORT void hoop_worker_main(Datum arg);
 
 /* Small helpers (util.c) */
 extern void hoop_random_hex(char *out, int nbytes);
+extern void hoop_random_uuid(pg_uuid_t *uuid);
 extern void hoop_sha256(const void *data, size_t len, unsigned char out[32]);
 extern bool hoop_consttime_equal(const void *a, const void *b, size_t len);
 extern void append_json_string(StringInfo buf, const char *s, size_t len);

@@ -33,7 +33,9 @@ hoop_plan(const char *sql, int nargs, const Oid *argtypes)
 			return plans[i].plan;
 	if (nplans >= MAX_PLANS)
 		elog(ERROR, "hoop_mcp: too many kept plans");
-	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	/* Generic plans: these statements are short and their parameters
+	 * never change the best plan, so replanning each call is waste. */
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)

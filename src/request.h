@@ -40,6 +40,9 @@ typedef struct Actor
 	char	   *subject;
 	char	   *email;
 	char	   *name;
+	Datum		groups;			/* text[] */
+	bool		is_admin;
+	bool		is_auditor;
 } Actor;
 
 /* What a tool answered: JSON (or a plain text) on success, or an error. */

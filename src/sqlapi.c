@@ -5,7 +5,9 @@
  */
 #include "hoop_mcp.h"
 
+#include "commands/trigger.h"
 #include "fmgr.h"
+#include "utils/rel.h"
 #include "libpq-fe.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -21,7 +23,7 @@ PG_FUNCTION_INFO_V1(hoop_mcp_auditor_group);
 PG_FUNCTION_INFO_V1(hoop_mcp_api_url);
 PG_FUNCTION_INFO_V1(hoop_mcp_random_bytes);
 PG_FUNCTION_INFO_V1(hoop_mcp_conninfo_parse);
-PG_FUNCTION_INFO_V1(hoop_mcp_internal_write);
+PG_FUNCTION_INFO_V1(hoop_mcp_append_only);
 
 /* The user the worker acts for, or NULL outside the worker. */
 Datum
@@ -138,9 +140,22 @@ hoop_mcp_conninfo_parse(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
 
-/* Whether the extension's own code is writing (see hoop_mcp._append_only). */
+/*
+ * Trigger: sessions and the audit log are append-only.  Only the worker
+ * updates a row, to finish a session (hoop_internal_write); nobody
+ * deletes or truncates.
+ */
 Datum
-hoop_mcp_internal_write(PG_FUNCTION_ARGS)
+hoop_mcp_append_only(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(hoop_internal_write);
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "hoop_mcp._append_only must be called as a trigger");
+	if (!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) || !hoop_internal_write)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("hoop_mcp.%s is append-only", RelationGetRelationName(trigdata->tg_relation)),
+				 errhint("Only hoop_mcp itself finishes sessions; rows are never deleted.")));
+	return PointerGetDatum(trigdata->tg_newtuple);
 }

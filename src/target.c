@@ -21,6 +21,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/base64.h"
 #include "executor/spi.h"
 #include "libpq-fe.h"
 #include "utils/array.h"
@@ -28,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "json.h"
 #include "psql_run.h"
 #include "request.h"
 #include "target.h"
@@ -135,9 +137,28 @@ static const char *const columns_sql =
 " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
 " ORDER BY a.attnum;";
 
-static const char *const begin_sql =
-"SELECT session_id, connection_subtype, refusal, keywords, \"values\", allow_passwordless"
-"  FROM hoop_mcp._target_begin($1, $2, $3, $4, $5)";
+/* The connection a user may see, with its secrets (hoop-mcp.md 7.2). */
+static const char *const connection_sql =
+"SELECT c.id, c.name, c.type, c.subtype, c.tags, c.access_mode_exec,"
+"       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false)"
+"  FROM hoop_mcp.connections c"
+"  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
+" WHERE (c.name = $1 OR c.id::text = $1)"
+"   AND ($2 OR NOT EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')"
+"        OR EXISTS (SELECT 1 FROM hoop_mcp.access_control a"
+"                    WHERE a.connection_id = c.id AND a.allowed_groups && $3))"
+" ORDER BY c.name = $1 DESC LIMIT 1";
+
+/* The open session, or a finished one when exec is refused ($12). */
+static const char *const session_sql =
+"INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection,"
+"   connection_id, connection_type, connection_subtype, connection_tags, verb, status,"
+"   input, metadata, executor, output, exit_code, ended_at)"
+" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'exec',"
+"   CASE WHEN $12::text IS NULL THEN 'open' ELSE 'done' END, $10, $11,"
+"   CASE WHEN $12::text IS NULL THEN $13 END, $12,"
+"   CASE WHEN $12::text IS NULL THEN NULL ELSE 1 END,"
+"   CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END)";
 
 static const char *const finish_sql =
 "UPDATE hoop_mcp.sessions"
@@ -316,18 +337,95 @@ answer(Request *req)
 }
 
 /*
- * First half of a target tool, in the batch transaction: resolve the
- * connection as the acting user and, for exec, insert the open session
- * (or a finished one if exec is refused).  Errors propagate as the tool's
- * answer.
+ * hoop's secrets map as libpq options: envvar:HOST -> host, PASS ->
+ * password, DB -> dbname, others lower-cased when they are libpq options.
+ * Values are base64.
+ */
+static int
+envs_to_options(Jsonb *envs, char **keywords, char **values, int max)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *kw = NULL;
+	int			n = 0;
+
+	if (envs == NULL)
+		return 0;
+	it = JsonbIteratorInit(&envs->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE && n < max)
+	{
+		if (tok == WJB_KEY)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+
+			kw = NULL;
+			if (strncmp(key, "envvar:", 7) != 0)
+				continue;
+			key += 7;
+			if (strcmp(key, "PASS") == 0)
+				kw = "password";
+			else if (strcmp(key, "DB") == 0)
+				kw = "dbname";
+			else
+			{
+				kw = pstrdup(key);
+				for (char *p = kw; *p; p++)
+					*p = pg_tolower((unsigned char) *p);
+				if (!libpq_keyword(kw))
+					kw = NULL;
+			}
+		}
+		else if (tok == WJB_VALUE && kw != NULL && v.type == jbvString)
+		{
+			int			dlen = pg_b64_dec_len(v.val.string.len);
+			char	   *decoded = palloc(dlen + 1);
+			int			len = pg_b64_decode(v.val.string.val, v.val.string.len, decoded, dlen);
+
+			if (len < 0)
+				continue;
+			decoded[len] = '\0';
+			keywords[n] = kw;
+			values[n] = decoded;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+check_mandatory_metadata(ArrayType *fields, Jsonb *metadata)
+{
+	Datum	   *elems;
+	int			n;
+
+	deconstruct_array(fields, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *f = TextDatumGetCString(elems[i]);
+		JsonbValue	v;
+
+		if (metadata == NULL || jv_key(&metadata->root, f, &v) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("missing metadata: missing required metadata field: %s", f),
+					 errhint("Pass it in the metadata argument of exec.")));
+	}
+}
+
+/*
+ * First half of a target tool, in the batch transaction: find the
+ * connection the acting user may use and, for exec, insert the open
+ * session (or a finished one when exec is refused).  hoop's error texts
+ * propagate as the tool's answer.  Plain SQL with kept plans: this is
+ * every exec's hot path.
  */
 void
 target_begin(Request *req, const char *connection_name, const char *input,
 			 Jsonb *metadata, const char *database, const char *table, const char *schema)
 {
-	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
-	Datum		args[5];
-	char		nulls[5] = "     ";
+	Oid			conn_types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
+	Datum		conn_args[3];
 	const char *tool = req->tool_name;
 	JobKind		kind;
 	HeapTuple	tup;
@@ -336,15 +434,13 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	TargetJob  *job;
 	MemoryContext cxt;
 	MemoryContext old;
-	ArrayType  *kw_arr;
-	ArrayType  *val_arr;
-	Datum	   *kws;
-	Datum	   *vals;
-	int			nkw;
-	int			nval;
-	char	  **keywords;
-	char	  **values;
-	int			n = 0;
+	char	   *type;
+	char	   *subtype;
+	char	   *refusal = NULL;
+	Jsonb	   *envs;
+	char	   *keywords[64];
+	char	   *values[64];
+	int			n;
 
 	if (strcmp(tool, "exec") == 0)
 		kind = JOB_EXEC;
@@ -355,83 +451,137 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	else
 		kind = JOB_COLUMNS;
 
-	args[0] = CStringGetTextDatum(tool);
-	args[1] = job_text(connection_name, nulls, 1);
-	args[2] = job_text(input, nulls, 2);
-	if (metadata)
-		args[3] = JsonbPGetDatum(metadata);
-	else
-		nulls[3] = 'n';
-	args[4] = CStringGetTextDatum(worker_executor_name());
-	if (hoop_execute_plan(hoop_plan(begin_sql, 5, argtypes), args, nulls, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "hoop_mcp._target_begin returned no row");
-
-	if ((kind == JOB_TABLES || kind == JOB_COLUMNS) && (database == NULL || database[0] == '\0'))
+	if (connection_name == NULL || connection_name[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("database is required")));
-	if (kind == JOB_COLUMNS && (table == NULL || table[0] == '\0'))
+				 errmsg("connection_name is required")));
+	if (kind == JOB_EXEC && (input == NULL || input[0] == '\0'))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("table is required")));
+				 errmsg("input is required")));
 
+	conn_args[0] = CStringGetTextDatum(connection_name);
+	conn_args[1] = BoolGetDatum(req->actor.is_admin || req->actor.is_auditor);
+	conn_args[2] = req->actor.groups;
+	if (hoop_execute_plan(hoop_plan(connection_sql, 3, conn_types), conn_args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up connection");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("connection \"%s\" not found or not accessible", connection_name),
+				 errhint("connections_list shows the connections you may use.")));
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
+	type = SPI_getvalue(tup, desc, 3);
+	subtype = SPI_getvalue(tup, desc, 4);
+
+	if (kind != JOB_EXEC)
+	{
+		const char *what = kind == JOB_DATABASES ? "databases" : kind == JOB_TABLES ? "tables" : "columns";
+
+		/* Schema tools: hoop's plain-exec, no session row. */
+		if (strcmp(type, "database") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("connection \"%s\" is not a database type", connection_name)));
+		if (strcmp(subtype, "postgres") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("listing %s is not supported for connection type \"%s\"", what, subtype),
+					 errhint("hoop_mcp runs postgres connections only.")));
+		if (kind != JOB_DATABASES && (database == NULL || database[0] == '\0'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("database is required")));
+		if (kind == JOB_COLUMNS && (table == NULL || table[0] == '\0'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("table is required")));
+	}
+	else
+	{
+		check_mandatory_metadata(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 7, &isnull)), metadata);
+		if (strcmp(SPI_getvalue(tup, desc, 6), "disabled") == 0)
+			refusal = "exec is disabled for this connection";
+		else if (strcmp(type, "database") != 0 || strcmp(subtype, "postgres") != 0)
+			refusal = psprintf("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
+							   type, subtype);
+	}
 
 	cxt = AllocSetContextCreate(target_cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	job = palloc0(sizeof(TargetJob));
 	job->cxt = cxt;
 	job->kind = kind;
-	if (kind == JOB_EXEC)
-		job->session_id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
 	job->connection_name = pstrdup(connection_name);
-	job->connection_subtype = SPI_getvalue(tup, desc, 2);
-	job->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+	job->connection_subtype = pstrdup(subtype);
+	job->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 	job->input = input ? pstrdup(input) : NULL;
 	job->database = database ? pstrdup(database) : NULL;
 	job->table = table ? pstrdup(table) : NULL;
 	job->schema = pstrdup(schema && schema[0] ? schema : "public");
+	if (kind == JOB_EXEC)
+		hoop_random_uuid(&job->session_id);
+	envs = heap_attisnull(tup, 8, desc) ? NULL : DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull));
+	n = envs_to_options(envs, keywords, values, lengthof(keywords) - 1);
+	MemoryContextSwitchTo(old);
 
-	if (kind == JOB_EXEC && !heap_attisnull(tup, 3, desc))
+	if (kind == JOB_EXEC)
 	{
-		/* Refused (exec disabled, or not a postgres connection): the session is already done. */
-		char	   *refusal = SPI_getvalue(tup, desc, 3);
-		StringInfoData env;
+		Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
+		TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
+		Datum		args[13];
+		char		nulls[13];
 
-		MemoryContextSwitchTo(req->cxt);
-		initStringInfo(&env);
-		exec_envelope(job, &env, refusal, strlen(refusal), 1, false, 0);
-		set_outcome(req, false, true, env.data);
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(cxt);
-		return;
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = UUIDPGetDatum(&job->session_id);
+		args[1] = CStringGetTextDatum(req->actor.subject);
+		args[2] = CStringGetTextDatum(req->actor.email);
+		args[3] = job_text(req->actor.name, nulls, 3);
+		args[4] = SPI_getbinval(tup, desc, 2, &isnull);
+		args[5] = SPI_getbinval(tup, desc, 1, &isnull);
+		args[6] = CStringGetTextDatum(type);
+		args[7] = CStringGetTextDatum(subtype);
+		args[8] = SPI_getbinval(tup, desc, 5, &isnull);
+		args[9] = CStringGetTextDatum(input);
+		if (metadata)
+			args[10] = JsonbPGetDatum(metadata);
+		else
+			nulls[10] = 'n';
+		args[11] = job_text(refusal, nulls, 11);
+		args[12] = CStringGetTextDatum(worker_executor_name());
+		if (hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write the session");
+
+		if (refusal)
+		{
+			/* The session is already done; answer with hoop's failed envelope. */
+			StringInfoData env;
+
+			initStringInfo(&env);
+			exec_envelope(job, &env, refusal, strlen(refusal), 1, false, 0);
+			set_outcome(req, false, true, env.data);
+			MemoryContextDelete(cxt);
+			return;
+		}
 	}
 
-	kw_arr = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
-	val_arr = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 5, &isnull));
-	deconstruct_array(kw_arr, TEXTOID, -1, false, TYPALIGN_INT, &kws, NULL, &nkw);
-	deconstruct_array(val_arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, NULL, &nval);
-	keywords = palloc(sizeof(char *) * (nkw + 1));
-	values = palloc(sizeof(char *) * (nkw + 1));
-	for (int i = 0; i < nkw && i < nval; i++)
-	{
-		char	   *k = TextDatumGetCString(kws[i]);
-
-		if (!libpq_keyword(k) || (job->database && strcmp(k, "dbname") == 0))
-			continue;
-		keywords[n] = k;
-		values[n] = TextDatumGetCString(vals[i]);
-		n++;
-	}
 	if (job->database)
 	{
 		/* Schema tools connect to the database asked for (hoop runs \c). */
-		keywords[n] = "dbname";
-		values[n] = job->database;
-		n++;
+		int			kept = 0;
+
+		for (int i = 0; i < n; i++)
+			if (strcmp(keywords[i], "dbname") != 0)
+			{
+				keywords[kept] = keywords[i];
+				values[kept++] = values[i];
+			}
+		keywords[kept] = "dbname";
+		values[kept] = job->database;
+		n = kept + 1;
 	}
+	old = MemoryContextSwitchTo(cxt);
 	job->pool = find_pool(job, keywords, values, n);
 	MemoryContextSwitchTo(old);
 

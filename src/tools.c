@@ -212,7 +212,7 @@ prepare_call(Tool *tool)
 		types[i] = param_oid(tool->params[i].type);
 	}
 	appendStringInfoChar(&sql, ')');
-	tool->plan = SPI_prepare(sql.data, tool->nparams, types);
+	tool->plan = SPI_prepare_cursor(sql.data, tool->nparams, types, CURSOR_OPT_GENERIC_PLAN);
 	if (tool->plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
 	SPI_keepplan(tool->plan);

@@ -28,6 +28,18 @@ hoop_random_hex(char *out, int nbytes)
 	out[2 * nbytes] = '\0';
 }
 
+/* A random (version 4) UUID. */
+void
+hoop_random_uuid(pg_uuid_t *uuid)
+{
+	if (!pg_strong_random(uuid->data, UUID_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random UUID")));
+	uuid->data[6] = (uuid->data[6] & 0x0f) | 0x40;
+	uuid->data[8] = (uuid->data[8] & 0x3f) | 0x80;
+}
+
 void
 hoop_sha256(const void *data, size_t len, unsigned char out[32])
 {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# hoop_mcp throughput benchmark: exec of SELECT 1 and of a 100-row SELECT
+# through MCP tools/call, at concurrency 1 and 16, against a pgbench floor
+# running the same queries in the same run, and (when installed) Google's
+# MCP Toolbox and DBHub, interleaved.  Not a test: it prints a table.
+#
+#   sudo bench/run.sh                     hoop + floor (+ peers if installed)
+#   REPS=5 DUR=10 sudo bench/run.sh
+#   TARGETS="floor extra" sudo bench/run.sh   skip the peers
+#
+# The cluster keeps PostgreSQL's default durability (fsync and
+# synchronous_commit on): every session row is flushed before its query
+# runs.  It uses the shared peer harness (../shared/bench-peers, or
+# $BENCH_PEERS): mcpload.mjs, pgfloor.mjs, bench.sh, summarize.mjs.
+set -euo pipefail
+
+. "$(dirname "$0")/../test/lib.sh"
+PEERS=${BENCH_PEERS:-$HOOP_ROOT/../shared/bench-peers}
+export BENCH_STATE=${BENCH_STATE:-/tmp/hoop-bench}
+[ -f "$PEERS/mcpload.mjs" ] || { echo "peer harness not found at $PEERS (set BENCH_PEERS)" >&2; exit 1; }
+
+install_deps
+build_install
+
+DIR=$BENCH_STATE/pg
+mkdir -p "$BENCH_STATE"
+if [ -f "$DIR/data/postmaster.pid" ]; then cluster_stop "$DIR"; fi
+rm -rf "$DIR" "$BENCH_STATE/cluster.env"
+PGPORT=$(free_port 56500 56600)
+HTTP_PORT=$(free_port 19600 19700)
+mkdir -p "$DIR" && chown postgres: "$DIR"
+as_postgres "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log"
+cat >>"$DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PGPORT
+unix_socket_directories = '$DIR'
+max_connections = 200
+shared_preload_libraries = 'hoop_mcp'
+hoop_mcp.port = $HTTP_PORT
+hoop_mcp.workers = ${HOOP_WORKERS:-1}
+CONF
+cluster_start "$DIR"
+trap 'cluster_stop "$DIR"; [ -x "$PEERS/peers.sh" ] && "$PEERS/peers.sh" stop all >/dev/null 2>&1 || true' EXIT
+
+P=(psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1)
+"${P[@]}" -d postgres -c "CREATE DATABASE bench"
+"${P[@]}" -d bench <<'SQL'
+CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL,
+                    price numeric(10,2) NOT NULL, created_at timestamptz NOT NULL);
+INSERT INTO items SELECT g, 'item-' || g, g % 97, (g * 1.37)::numeric(10,2),
+                         '2024-01-01'::timestamptz + g * interval '1 minute'
+FROM generate_series(1, 1000) g;
+VACUUM ANALYZE items;
+SQL
+"$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 1 -q bench >"$DIR/pgbench-init.log" 2>&1
+"${P[@]}" -d postgres <<SQL
+CREATE EXTENSION hoop_mcp;
+SELECT hoop_mcp.create_user('bench@example.com', '{admin}', 'Bench');
+-- Same trust-auth target the peers use; only a superuser may allow that.
+SELECT hoop_mcp.create_connection('bench-pg', 'host=127.0.0.1 port=$PGPORT dbname=bench user=postgres',
+                                  allow_passwordless => true);
+SQL
+KEY=$("${P[@]}" -d postgres -At -c "SELECT hoop_mcp.create_api_key('bench@example.com')")
+cat >"$BENCH_STATE/cluster.env" <<EOF
+PGDIR=$DIR
+PGDATA=$DIR/data
+PGPORT=$PGPORT
+PGPID=$(head -1 "$DIR/data/postmaster.pid")
+PGURL=postgres://postgres:x@127.0.0.1:$PGPORT/bench?sslmode=disable
+EOF
+wait_http "http://127.0.0.1:$HTTP_PORT/api/mcp"
+
+TARGETS=${TARGETS:-}
+if [ -z "$TARGETS" ]; then
+	TARGETS="floor extra"
+	if "$PEERS/peers.sh" start toolbox >/dev/null 2>&1; then TARGETS="$TARGETS toolbox"; fi
+	if "$PEERS/peers.sh" start dbhub >/dev/null 2>&1; then TARGETS="$TARGETS dbhub"; fi
+	case $TARGETS in *toolbox*) ;; *) echo "note: peers not installed ($PEERS/peers.sh install); measuring hoop and the floor only" ;; esac
+fi
+
+echo "hoop_mcp at http://127.0.0.1:$HTTP_PORT/api/mcp, PostgreSQL on $PGPORT, targets: $TARGETS"
+EXTRA_NAME=hoop EXTRA_URL=http://127.0.0.1:$HTTP_PORT/api/mcp EXTRA_TOOL=exec EXTRA_ARGKEY=input \
+	EXTRA_BASE_ARGS='{"connection_name":"bench-pg"}' EXTRA_HEADER="Authorization: Bearer $KEY" \
+	TARGETS="$TARGETS" REPS=${REPS:-3} DUR=${DUR:-10} WARM=${WARM:-2} \
+	OUT=${OUT:-$BENCH_STATE/results-$(date +%Y%m%d-%H%M%S).jsonl} "$PEERS/bench.sh"
+
+# Durability check: every session this run wrote is finished.
+"${P[@]}" -d postgres -At -c "SELECT 'sessions written: ' || count(*) || ', still open: ' || count(*) FILTER (WHERE status <> 'done') FROM hoop_mcp.sessions"
