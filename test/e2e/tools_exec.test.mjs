@@ -1,0 +1,209 @@
+// The exec tool: envelopes (completed, failed, running), psql-style output,
+// refusals, mandatory metadata, and the session row every exec leaves.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, sqlRows, ensureConnection, waitFor,
+	SHOP_CONN, PGPORT,
+} from './helpers.mjs';
+
+let fx;
+const clients = {};
+let P;
+before(async () => {
+	fx = setupFixtures();
+	for (const role of ['admin', 'alice', 'bob']) clients[role] = await connectClient(fx[role].key);
+	P = uniq('ex');
+});
+after(async () => { for (const c of Object.values(clients)) await c.close(); });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const exec = (role, input, extra = {}) => callJson(clients[role], 'exec', { connection_name: SHOP_CONN, input, ...extra });
+const session = (id) => sqlRows(`SELECT * FROM hoop_mcp.sessions WHERE id = ${lit(id)}`)[0];
+
+/** What real psql prints for input, run the way hoop's default postgres command runs it. */
+function realPsql(input) {
+	const r = spawnSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-A', '-F', '\t', '-P', 'pager=off', '-d', 'shop'],
+		{ input, encoding: 'utf8' });
+	return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+test('completed envelope: every field, psql-style unaligned tab-separated output', async () => {
+	const r = await exec('alice', "select 1 as a, 'two' as b;");
+	assert.deepEqual(Object.keys(r).sort(),
+		['execution_time_ms', 'exit_code', 'has_review', 'output', 'output_status', 'session_id', 'status', 'truncated']);
+	assert.equal(r.status, 'completed');
+	assert.equal(r.exit_code, 0);
+	assert.equal(r.output_status, 'success');
+	assert.equal(r.has_review, false);
+	assert.equal(r.truncated, false);
+	assert.equal(r.output, 'a\tb\n1\ttwo\n(1 row)\n');
+	assert.match(r.session_id, UUID);
+	assert.ok(Number.isInteger(r.execution_time_ms) && r.execution_time_ms >= 0);
+});
+
+test('output is what psql prints for the same script', async () => {
+	const t = `e2e_exec_${P.replace(/-/g, '_')}`;
+	const script = [
+		`CREATE TEMP TABLE ${t} (id int, name text, note text);`,
+		`INSERT INTO ${t} VALUES (1, 'one', NULL), (2, 'tab\there', ''), (3, 'ünï', 'x');`,
+		`SELECT * FROM ${t} ORDER BY id;`,
+		`UPDATE ${t} SET note = 'y' WHERE id > 1;`,
+		`SELECT count(*) AS n FROM ${t} WHERE note = 'y'; SELECT 'a;b' AS semi`,
+		'',
+	].join('\n');
+	const want = realPsql(script);
+	assert.equal(want.status, 0, want.stderr);
+	const r = await exec('alice', script);
+	assert.equal(r.status, 'completed');
+	assert.equal(r.output, want.stdout);
+});
+
+test('failed envelope: SQL error → status failed, exit_code 3, stops at the error', async () => {
+	const r = await exec('alice', 'select 1 as a; select 1/0; select 2 as b;');
+	assert.equal(r.status, 'failed');
+	assert.equal(r.exit_code, 3);
+	assert.equal(r.output_status, 'failed');
+	assert.match(r.output, /^a\n1\n\(1 row\)\n/);
+	assert.match(r.output, /ERROR: {2}division by zero/);
+	assert.doesNotMatch(r.output, /\bb\n2\n/, 'ON_ERROR_STOP: nothing runs after the error');
+	assert.match(r.session_id, UUID);
+	const s = session(r.session_id);
+	assert.equal(s.status, 'done');
+	assert.equal(s.exit_code, 3);
+});
+
+test('unknown connection → isError `connection "x" not found or not accessible`, no session', async () => {
+	const name = `${P}-nope`;
+	assert.equal(await callError(clients.alice, 'exec', { connection_name: name, input: 'select 1' }),
+		`connection "${name}" not found or not accessible`);
+	assert.equal(psql(`SELECT count(*) FROM hoop_mcp.sessions WHERE connection = ${lit(name)}`), '0');
+});
+
+test('input checks', async () => {
+	assert.equal(await callError(clients.alice, 'exec', { connection_name: SHOP_CONN, input: '' }), 'input is required');
+	assert.equal(await callError(clients.alice, 'exec', { connection_name: '', input: 'select 1' }), 'connection_name is required');
+	assert.match(await callError(clients.alice, 'exec', { connection_name: SHOP_CONN }), /^validating "arguments": .*\["input"\]/);
+	assert.match(await callError(clients.alice, 'exec', { connection_name: SHOP_CONN, input: 'select 1', metadata: 'x' }),
+		/^validating "arguments": .*\/properties\/metadata/);
+});
+
+test('access_mode_exec disabled → failed envelope "exec is disabled for this connection", session recorded', async () => {
+	const name = `${P}-noexec`;
+	ensureConnection(name, { accessModeExec: 'disabled' });
+	const r = await callJson(clients.alice, 'exec', { connection_name: name, input: 'select 1' });
+	assert.equal(r.status, 'failed');
+	assert.equal(r.output, 'exec is disabled for this connection');
+	assert.notEqual(r.exit_code, 0);
+	assert.equal(r.output_status, 'failed');
+	const s = session(r.session_id);
+	assert.equal(s.status, 'done');
+	assert.equal(s.input, 'select 1');
+	assert.equal(s.output, 'exec is disabled for this connection');
+	// Enabling it through connections_update makes it run.
+	await callJson(clients.admin, 'connections_update', { name, access_mode_exec: 'enabled' });
+	const ok = await callJson(clients.alice, 'exec', { connection_name: name, input: 'select 1 as one' });
+	assert.equal(ok.status, 'completed');
+});
+
+test('a connection hoop_mcp cannot run (not database/postgres) → failed envelope', async () => {
+	const name = `${P}-custom`;
+	await callJson(clients.admin, 'connections_create', { name, type: 'custom', subtype: 'ssh' });
+	const r = await callJson(clients.alice, 'exec', { connection_name: name, input: 'ls' });
+	assert.equal(r.status, 'failed');
+	assert.match(r.output, /cannot run connections of type "custom\/ssh"/);
+});
+
+test('mandatory metadata: missing field → isError and no session; given → stored on the session', async () => {
+	const name = `${P}-meta`;
+	ensureConnection(name);
+	await callJson(clients.admin, 'connections_update', { name, mandatory_metadata_fields: ['ticket', 'reason'] });
+	assert.equal(await callError(clients.alice, 'exec', { connection_name: name, input: 'select 1' }),
+		'missing metadata: missing required metadata field: ticket');
+	assert.equal(await callError(clients.alice, 'exec', { connection_name: name, input: 'select 1', metadata: { ticket: 'T-9' } }),
+		'missing metadata: missing required metadata field: reason');
+	assert.equal(psql(`SELECT count(*) FROM hoop_mcp.sessions WHERE connection = ${lit(name)}`), '0');
+	const metadata = { ticket: 'T-9', reason: 'e2e', nested: { n: 1 } };
+	const r = await callJson(clients.alice, 'exec', { connection_name: name, input: 'select 1 as x', metadata });
+	assert.equal(r.status, 'completed');
+	assert.deepEqual(session(r.session_id).metadata, metadata);
+	const viaTool = await callJson(clients.alice, 'sessions_get', { id: r.session_id });
+	assert.deepEqual(viaTool.metadata, metadata);
+});
+
+test('target connection failure (bad password) → failed envelope with psql-like error, exit_code 2', async () => {
+	const name = `${P}-badpw`;
+	ensureConnection(name, { conninfo: `host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres password=wrong` });
+	const r = await callJson(clients.alice, 'exec', { connection_name: name, input: 'select 1' });
+	assert.equal(r.status, 'failed');
+	assert.equal(r.exit_code, 2);
+	assert.match(r.output, /password authentication failed for user "postgres"/);
+	assert.equal(session(r.session_id).exit_code, 2);
+});
+
+test('each exec starts with a fresh session state (no leaks through the pool)', async () => {
+	await exec('alice', "SET application_name = 'leaky'; SET search_path = nowhere;");
+	const r = await exec('bob', 'SHOW application_name; SHOW search_path;');
+	assert.doesNotMatch(r.output, /leaky|nowhere/);
+	const tx = await exec('alice', 'BEGIN; SELECT 1 AS x;');
+	assert.equal(tx.status, 'completed');
+	const after = await exec('bob', 'SELECT 2 AS y;');
+	assert.equal(after.output, 'y\n2\n(1 row)\n', 'an open transaction is not inherited');
+});
+
+test('the session row: done, exit_code, input, output, user, connection', async () => {
+	const input = "select 'audited' as what;";
+	const r = await exec('bob', input, { metadata: { source: 'e2e' } });
+	const s = session(r.session_id);
+	assert.equal(s.status, 'done');
+	assert.equal(s.exit_code, 0);
+	assert.equal(s.input, input);
+	assert.equal(s.output, r.output);
+	assert.equal(s.user_email, fx.bob.email);
+	assert.equal(s.user_id, fx.bob.subject);
+	assert.equal(s.user_name, 'Bob');
+	assert.equal(s.connection, SHOP_CONN);
+	assert.equal(s.connection_type, 'database');
+	assert.equal(s.connection_subtype, 'postgres');
+	assert.equal(s.verb, 'exec');
+	assert.equal(s.origin, 'mcp');
+	assert.ok(s.ended_at);
+	assert.equal(s.executor, null);
+});
+
+// ---------------------------------------------------------------------------
+// The "running" envelope: a short hoop_mcp.exec_wait_timeout
+// ---------------------------------------------------------------------------
+
+function setWaitTimeout(value) {
+	psql(value ? `ALTER SYSTEM SET hoop_mcp.exec_wait_timeout = ${lit(value)}` : 'ALTER SYSTEM RESET hoop_mcp.exec_wait_timeout');
+	psql('SELECT pg_reload_conf()');
+}
+
+test('exec still running after hoop_mcp.exec_wait_timeout → running envelope; sessions_get shows it done later', async () => {
+	setWaitTimeout('1s');
+	try {
+		// New backends see the reloaded value once the postmaster has re-read the file (and signalled the worker).
+		await waitFor(() => psql('SHOW hoop_mcp.exec_wait_timeout') === '1s', { what: 'reload' });
+		const r = await exec('alice', 'select pg_sleep(3) as slept, 42 as answer;');
+		assert.deepEqual(Object.keys(r).sort(), ['message', 'next_step', 'session_id', 'status']);
+		assert.equal(r.status, 'running');
+		assert.match(r.session_id, UUID);
+		assert.equal(r.message, 'execution still running after 1s; poll sessions_get with session_id');
+		assert.equal(r.next_step, 'poll sessions_get with session_id');
+
+		const done = await waitFor(async () => {
+			const s = await callJson(clients.alice, 'sessions_get', { id: r.session_id });
+			return s.status === 'done' ? s : null;
+		}, { timeoutMs: 30000, intervalMs: 250, what: 'the session to finish' });
+		assert.equal(done.exit_code, 0);
+		assert.ok(done.ended_at);
+		const content = await callJson(clients.alice, 'sessions_get_content', { id: r.session_id });
+		assert.equal(content.output, 'slept\tanswer\n\t42\n(1 row)\n');
+	} finally {
+		setWaitTimeout(null);
+		await waitFor(() => psql('SHOW hoop_mcp.exec_wait_timeout') === '50s', { what: 'reset' });
+	}
+});
