@@ -54,9 +54,8 @@ typedef enum
 } PsqlQuote;
 
 /*
- * Variable lookup hook: returns a palloc'd value or NULL if the variable
- * does not exist (or cannot be quoted; then *msg may be set to an error
- * line to print).
+ * Variable lookup hook: returns a palloc'd value (quoted as asked) or NULL
+ * if the variable does not exist or cannot be quoted.
  */
 typedef char *(*PsqlVarHook) (void *arg, const char *name, PsqlQuote quote);
 

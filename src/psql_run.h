@@ -17,23 +17,29 @@
  *	  would send.  Rows are fetched in single-row mode so output can be cut
  *	  at output_limit while reading.
  *
- *	  Not supported (documented divergences from psql):
- *	  - Backslash meta-commands are not run.  Every one of them, including
- *		ones psql knows (\d, \x, \gset, ...), is reported the way psql
- *		reports an unknown command ("invalid command \foo", exit 3).  The
- *		only exceptions are \q / \quit, which end the script with exit 0
- *		just as psql does, and the lexer escapes \; and \:, which are part
- *		of SQL lexing rather than meta-commands.
- *	  - psql variables: only psql's built-in variables exist (DBNAME, HOST,
- *		PORT, USER, ENCODING, VERSION*, SERVER_VERSION_*, ROW_COUNT, ERROR,
- *		SQLSTATE, LASTOID and the setting variables with their defaults);
- *		:name, :'name', :"name" and :{?name} are substituted as psql does.
- *		Nothing can set a variable since \set is not supported.
- *	  - Asynchronous notifications are printed as psql prints them.
- *	  - COPY ... FROM STDIN reads its data from the script lines that
- *		follow the statement, up to a line "\." (as psql does with a
- *		script on stdin); COPY ... TO STDOUT output goes to the output.
- *	  - Messages are always English (psql run under the C locale).
+ *	  Reproduced as psql does it: statement splitting (quotes, E'' strings
+ *	  per standard_conforming_strings, dollar quotes, comments, parentheses,
+ *	  BEGIN ATOMIC bodies, \; and \:, BOM, CRLF, unsafe client encodings
+ *	  such as SJIS), unaligned output with TAB separator and "(N rows)"
+ *	  footers, command tags, notices, errors with LINE/caret/DETAIL/HINT/
+ *	  CONTEXT, ON_ERROR_STOP, connection loss, COPY TO STDOUT, COPY FROM
+ *	  STDIN (data taken from the script lines after the statement, up to a
+ *	  line "\."), asynchronous notifications, and psql's built-in variables
+ *	  (:name, :'name', :"name", :{?name} for DBNAME, HOST, PORT, USER,
+ *	  ENCODING, VERSION*, SERVER_VERSION_*, ROW_COUNT, ERROR, SQLSTATE,
+ *	  LASTOID and the settings variables with their default values).
+ *
+ *	  Divergences from psql (by design):
+ *	  - Backslash meta-commands are NOT supported.  Every one of them,
+ *		including ones psql knows (\d, \x, \gset, \set, \copy, ...), is
+ *		reported the way psql reports an unknown command ("invalid command
+ *		\d", exit 3).  Only \q / \quit behave as in psql (end of input:
+ *		a statement left without semicolon is still sent, then exit).
+ *	  - Since \set is unavailable, no variable can be defined by a script.
+ *	  - Input ends at the first NUL byte (psql would skip the rest of that
+ *		line only).  Messages are English, as psql under the C locale.
+ *	  - Exit code 1 (psql-level failure such as an unreadable input file)
+ *		cannot happen here.
  *
  * Memory: everything is palloc'd in the memory context current at
  * psql_run_start() (backend) or with the frontend palloc (FRONTEND).
@@ -44,6 +50,7 @@
 #ifndef PSQL_RUN_H
 #define PSQL_RUN_H
 
+/* Include postgres.h (backend) or postgres_fe.h (frontend) first. */
 #include "libpq-fe.h"
 
 typedef enum

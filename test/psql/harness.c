@@ -81,6 +81,10 @@ wait_socket(PGconn *conn, PsqlRunState st)
 	}
 }
 
+/*
+ * Connect, run the script (or the -q query), print the output and exit
+ * with the runner's exit code, as psql would.
+ */
 int
 main(int argc, char **argv)
 {
