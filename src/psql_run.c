@@ -40,6 +40,7 @@ struct PsqlRun
 	PsqlScanner sc;
 	PsqlOut		out;
 	PsqlTable	tab;
+	StringInfoData lexmsg;		/* warnings from the splitter */
 	int			exit_code;
 	bool		conn_lost;
 
@@ -219,6 +220,8 @@ new_run(PGconn *conn, const char *input, size_t output_limit)
 	run->phase = PH_NEXT;
 	psql_scan_init(&run->sc, input, variable_hook, run);
 	psql_out_init(&run->out, output_limit);
+	initStringInfo(&run->lexmsg);
+	run->sc.messages = &run->lexmsg;
 
 	/* libpq cannot tell us the old receiver's argument; see psql_run.h */
 	run->saved_receiver = PQsetNoticeReceiver(conn, notice_receiver, run);
@@ -487,9 +490,15 @@ next_statement(PsqlRun *run)
 	}
 
 	scs = PQparameterStatus(run->conn, "standard_conforming_strings");
-	run->sc.messages = &run->out.buf;
 	ev = psql_scan_next(&run->sc, PQclientEncoding(run->conn),
 						scs != NULL && strcmp(scs, "on") == 0);
+	if (run->lexmsg.len > 0)
+	{
+		/* printed while psql lexed the line, before anything below */
+		psql_out_append(&run->out, run->lexmsg.data, run->lexmsg.len);
+		psql_out_commit_all(&run->out);
+		resetStringInfo(&run->lexmsg);
+	}
 	switch (ev)
 	{
 		case PSQL_SCAN_SEND:
@@ -886,6 +895,7 @@ psql_run_free(PsqlRun *run)
 {
 	restore_conn(run);
 	psql_scan_free(&run->sc);
+	pfree(run->lexmsg.data);
 	if (run->out.buf.data)
 		pfree(run->out.buf.data);
 	if (run->param_query)
