@@ -14,6 +14,7 @@ OBJS = \
 	src/auth.o \
 	src/tools.o \
 	src/plans.o \
+	src/cache.o \
 	src/target.o \
 	src/psql_split.o \
 	src/psql_format.o \

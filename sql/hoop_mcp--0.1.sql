@@ -276,6 +276,22 @@ CREATE TRIGGER sessions_no_truncate BEFORE TRUNCATE ON hoop_mcp.sessions
 CREATE TRIGGER security_audit_log_no_truncate BEFORE TRUNCATE ON hoop_mcp.security_audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._append_only();
 
+-- The worker caches users, keys and connections; these triggers tell it,
+-- at commit, that one of their tables changed.
+CREATE FUNCTION hoop_mcp._cache_invalidate() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'hoop_mcp_cache_invalidate' LANGUAGE C;
+DO $triggers$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['users', 'groups', 'user_groups', 'api_keys', 'connections',
+							 'connection_secrets', 'access_control', 'plugins'] LOOP
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hoop_mcp.%I
+			FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._cache_invalidate()', t || '_changed', t);
+	END LOOP;
+END
+$triggers$;
+
 -- pg_dump keeps the data of every configuration and history table.
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.org', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.users', '');

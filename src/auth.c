@@ -14,6 +14,9 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "json.h"
 #include "request.h"
@@ -25,11 +28,8 @@
 	" coalesce((SELECT array_agg(g.group_name) FROM hoop_mcp.user_groups g WHERE g.user_id = u.id), '{}')"
 
 static const char *const key_sql =
-"SELECT k.id, k.key_hash,"
-"       k.expires_at IS NOT NULL AND k.expires_at <= now(),"
-"       k.revoked_at IS NOT NULL,"
-"       u.id, u.subject, u.email, u.name, u.status," USER_GROUPS ","
-"       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'"
+"SELECT k.id, k.key_hash, k.expires_at, k.revoked_at IS NOT NULL, k.last_used_at,"
+"       u.id, u.subject, u.email, u.name, u.status," USER_GROUPS
 "  FROM hoop_mcp.api_keys k JOIN hoop_mcp.users u ON u.id = k.user_id"
 " WHERE k.prefix = $1";
 
@@ -103,52 +103,136 @@ take_user(Request *req, int first)
 	return true;
 }
 
-bool
-auth_api_key(Request *req, const char *token)
+/*
+ * API keys and their users, cached by prefix until one of their tables
+ * changes (cache.c), so an authenticated request needs no query.
+ */
+typedef struct KeyEntry
+{
+	char		prefix[API_KEY_PREFIX_LEN + 1]; /* hash key */
+	unsigned char hash[32];
+	pg_uuid_t	key_id;
+	TimestampTz expires_at;		/* 0: never */
+	bool		revoked;
+	TimestampTz last_used_at;	/* 0: never */
+	char	   *status;
+	Actor		actor;
+} KeyEntry;
+
+static HTAB *keys = NULL;
+static MemoryContext keys_cxt = NULL;
+static uint64 keys_generation = 0;
+
+static KeyEntry *
+key_lookup(const char *prefix)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
-	unsigned char hash[32];
-	bytea	   *stored;
+	KeyEntry   *e;
+	bool		found;
 	bool		isnull;
+	bytea	   *stored;
+	MemoryContext old;
+	Request		tmp;
+
+	if (keys == NULL || keys_generation != cache_generation())
+	{
+		HASHCTL		ctl;
+
+		if (keys_cxt)
+			MemoryContextDelete(keys_cxt);
+		keys_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp api keys", ALLOCSET_DEFAULT_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = API_KEY_PREFIX_LEN + 1;
+		ctl.entrysize = sizeof(KeyEntry);
+		ctl.hcxt = keys_cxt;
+		keys = hash_create("hoop_mcp api keys", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		keys_generation = cache_generation();
+	}
+	e = hash_search(keys, prefix, HASH_FIND, NULL);
+	if (e)
+		return e;
+
+	args[0] = CStringGetTextDatum(prefix);
+	if (hoop_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up API key");
+	if (SPI_processed != 1)
+		return NULL;
+	stored = DatumGetByteaPP(column(2, &isnull));
+	if (VARSIZE_ANY_EXHDR(stored) != 32)
+		return NULL;
+
+	old = MemoryContextSwitchTo(keys_cxt);
+	e = hash_search(keys, prefix, HASH_ENTER, &found);
+	memcpy(e->hash, VARDATA_ANY(stored), 32);
+	e->key_id = *DatumGetUUIDP(column(1, &isnull));
+	e->expires_at = DatumGetTimestampTz(column(3, &isnull));
+	if (isnull)
+		e->expires_at = 0;
+	e->revoked = DatumGetBool(column(4, &isnull));
+	e->last_used_at = DatumGetTimestampTz(column(5, &isnull));
+	if (isnull)
+		e->last_used_at = 0;
+	memset(&tmp, 0, sizeof(tmp));
+	(void) take_user(&tmp, 6);
+	e->actor = tmp.actor;
+	e->status = column_text(10);
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
+bool
+auth_api_key(Request *req, const char *token)
+{
+	unsigned char hash[32];
+	char		prefix[API_KEY_PREFIX_LEN + 1];
 	size_t		len = strlen(token);
+	TimestampTz now = GetCurrentTimestamp();
+	KeyEntry   *e;
 
 	req->error_message = "invalid token";
 	if (len < API_KEY_PREFIX_LEN || len > 256 || strncmp(token, "hmk_", 4) != 0)
 		return false;
+	memcpy(prefix, token, API_KEY_PREFIX_LEN);
+	prefix[API_KEY_PREFIX_LEN] = '\0';
 
-	args[0] = PointerGetDatum(cstring_to_text_with_len(token, API_KEY_PREFIX_LEN));
-	if (hoop_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up API key");
-	if (SPI_processed != 1)
-		return false;
-
+	e = key_lookup(prefix);
 	hoop_sha256(token, len, hash);
-	stored = DatumGetByteaPP(column(2, &isnull));
-	if (VARSIZE_ANY_EXHDR(stored) != 32 ||
-		!hoop_consttime_equal(VARDATA_ANY(stored), hash, 32))
+	if (e == NULL || !hoop_consttime_equal(e->hash, hash, 32))
 		return false;
-	if (DatumGetBool(column(4, &isnull)))
+	if (e->revoked)
 	{
 		req->error_message = "token revoked";
 		return false;
 	}
-	if (DatumGetBool(column(3, &isnull)))
+	if (e->expires_at != 0 && e->expires_at <= now)
 	{
 		req->error_message = "token expired";
 		return false;
 	}
-	if (!take_user(req, 5))
+	if (strcmp(e->status, "active") != 0)
+	{
+		req->error_message = psprintf("user is not active, status=%s", e->status);
 		return false;
+	}
+
+	/* The cache may be rebuilt by a later request: copy what we keep. */
+	req->actor = e->actor;
+	req->actor.subject = pstrdup(e->actor.subject);
+	req->actor.email = pstrdup(e->actor.email);
+	req->actor.name = e->actor.name ? pstrdup(e->actor.name) : NULL;
+	req->actor.groups = PointerGetDatum(DatumGetArrayTypePCopy(e->actor.groups));
+	req->authenticated = true;
 	req->error_message = NULL;
 
 	/* last_used_at, at most once a minute per key. */
-	if (DatumGetBool(column(11, &isnull)))
+	if (e->last_used_at == 0 || TimestampDifferenceExceeds(e->last_used_at, now, 60 * 1000))
 	{
 		Oid			touch_types[1] = {UUIDOID};
 		Datum		touch_args[1];
 
-		touch_args[0] = column(1, &isnull);
+		e->last_used_at = now;
+		touch_args[0] = UUIDPGetDatum(&e->key_id);
 		if (hoop_execute_plan(hoop_plan(touch_sql, 1, touch_types), touch_args, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not record API key use");
 	}

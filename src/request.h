@@ -172,6 +172,10 @@ extern void call_answer(Request *req);
 extern void call_fail_all(int worker_index);
 
 
+/* cache.c */
+extern uint64 cache_generation(void);
+extern void cache_reset(void);
+
 /* plans.c */
 extern SPIPlanPtr hoop_plan(const char *sql, int nargs, const Oid *argtypes);
 extern void hoop_plans_reset(void);

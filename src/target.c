@@ -26,6 +26,7 @@
 #include "libpq-fe.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -137,17 +138,43 @@ static const char *const columns_sql =
 " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
 " ORDER BY a.attnum;";
 
-/* The connection a user may see, with its secrets (hoop-mcp.md 7.2). */
+/* A connection by name or id, with its secrets and access control. */
 static const char *const connection_sql =
 "SELECT c.id, c.name, c.type, c.subtype, c.tags, c.access_mode_exec,"
-"       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false)"
+"       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false),"
+"       a.allowed_groups,"
+"       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')"
 "  FROM hoop_mcp.connections c"
 "  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
-" WHERE (c.name = $1 OR c.id::text = $1)"
-"   AND ($2 OR NOT EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')"
-"        OR EXISTS (SELECT 1 FROM hoop_mcp.access_control a"
-"                    WHERE a.connection_id = c.id AND a.allowed_groups && $3))"
+"  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
+" WHERE c.name = $1 OR c.id::text = $1"
 " ORDER BY c.name = $1 DESC LIMIT 1";
+
+/*
+ * Connections, cached by the name (or id) asked for until one of their
+ * tables changes (cache.c), so an exec needs no lookup query.
+ */
+typedef struct ConnEntry
+{
+	char		key[NAMEDATALEN * 4];	/* hash key: the name or id asked for */
+	pg_uuid_t	id;
+	char	   *name;
+	char	   *type;
+	char	   *subtype;
+	Jsonb	   *tags;
+	bool		exec_disabled;
+	ArrayType  *mandatory_metadata;
+	ArrayType  *allowed_groups;	/* NULL: no binding */
+	bool		access_control_on;	/* the access_control plugin exists */
+	bool		allow_passwordless;
+	int			noptions;
+	char	   *keywords[64];
+	char	   *values[64];
+} ConnEntry;
+
+static HTAB *conns = NULL;
+static MemoryContext conns_cxt = NULL;
+static uint64 conns_generation = 0;
 
 /* The open session, or a finished one when exec is refused ($12). */
 static const char *const session_sql =
@@ -393,6 +420,93 @@ envs_to_options(Jsonb *envs, char **keywords, char **values, int max)
 	return n;
 }
 
+/* Whether two text arrays share an element. */
+static bool
+arrays_overlap(ArrayType *a, ArrayType *b)
+{
+	Datum	   *ea;
+	Datum	   *eb;
+	int			na;
+	int			nb;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &ea, NULL, &na);
+	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, NULL, &nb);
+	for (int i = 0; i < na; i++)
+		for (int j = 0; j < nb; j++)
+			if (DatumGetBool(DirectFunctionCall2(texteq, ea[i], eb[j])))
+				return true;
+	return false;
+}
+
+/* hoop's visibility rule (hoop-mcp.md 7.2). */
+static bool
+connection_visible(ConnEntry *c, Request *req)
+{
+	return req->actor.is_admin || req->actor.is_auditor || !c->access_control_on ||
+		(c->allowed_groups != NULL &&
+		 arrays_overlap(c->allowed_groups, DatumGetArrayTypeP(req->actor.groups)));
+}
+
+/* The connection asked for, from the cache or the tables; NULL if none. */
+static ConnEntry *
+connection_lookup(const char *name_or_id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+	ConnEntry  *e;
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	MemoryContext old;
+
+	if (strlen(name_or_id) >= NAMEDATALEN * 4)
+		return NULL;			/* longer than any name or id */
+	if (conns == NULL || conns_generation != cache_generation())
+	{
+		HASHCTL		ctl;
+
+		if (conns_cxt)
+			MemoryContextDelete(conns_cxt);
+		conns_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp connections", ALLOCSET_DEFAULT_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = NAMEDATALEN * 4;
+		ctl.entrysize = sizeof(ConnEntry);
+		ctl.hcxt = conns_cxt;
+		conns = hash_create("hoop_mcp connections", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		conns_generation = cache_generation();
+	}
+	e = hash_search(conns, name_or_id, HASH_FIND, NULL);
+	if (e)
+		return e;
+
+	args[0] = CStringGetTextDatum(name_or_id);
+	if (hoop_execute_plan(hoop_plan(connection_sql, 1, types), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up connection");
+	if (SPI_processed != 1)
+		return NULL;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	old = MemoryContextSwitchTo(conns_cxt);
+	e = hash_search(conns, name_or_id, HASH_ENTER, NULL);
+	e->id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+	e->name = SPI_getvalue(tup, desc, 2);
+	e->type = SPI_getvalue(tup, desc, 3);
+	e->subtype = SPI_getvalue(tup, desc, 4);
+	e->tags = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 5, &isnull));
+	e->exec_disabled = strcmp(SPI_getvalue(tup, desc, 6), "disabled") == 0;
+	e->mandatory_metadata = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 7, &isnull));
+	e->noptions = heap_attisnull(tup, 8, desc) ? 0 :
+		envs_to_options(DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull)),
+						e->keywords, e->values, lengthof(e->keywords) - 1);
+	e->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+	e->allowed_groups = heap_attisnull(tup, 10, desc) ? NULL :
+		DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 10, &isnull));
+	e->access_control_on = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
 static void
 check_mandatory_metadata(ArrayType *fields, Jsonb *metadata)
 {
@@ -424,22 +538,15 @@ void
 target_begin(Request *req, const char *connection_name, const char *input,
 			 Jsonb *metadata, const char *database, const char *table, const char *schema)
 {
-	Oid			conn_types[3] = {TEXTOID, BOOLOID, TEXTARRAYOID};
-	Datum		conn_args[3];
 	const char *tool = req->tool_name;
 	JobKind		kind;
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull;
+	ConnEntry  *c;
 	TargetJob  *job;
 	MemoryContext cxt;
 	MemoryContext old;
-	char	   *type;
-	char	   *subtype;
 	char	   *refusal = NULL;
-	Jsonb	   *envs;
-	char	   *keywords[64];
-	char	   *values[64];
+	char	   *keywords[66];
+	char	   *values[66];
 	int			n;
 
 	if (strcmp(tool, "exec") == 0)
@@ -460,34 +567,26 @@ target_begin(Request *req, const char *connection_name, const char *input,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("input is required")));
 
-	conn_args[0] = CStringGetTextDatum(connection_name);
-	conn_args[1] = BoolGetDatum(req->actor.is_admin || req->actor.is_auditor);
-	conn_args[2] = req->actor.groups;
-	if (hoop_execute_plan(hoop_plan(connection_sql, 3, conn_types), conn_args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up connection");
-	if (SPI_processed != 1)
+	c = connection_lookup(connection_name);
+	if (c == NULL || !connection_visible(c, req))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("connection \"%s\" not found or not accessible", connection_name),
 				 errhint("connections_list shows the connections you may use.")));
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	type = SPI_getvalue(tup, desc, 3);
-	subtype = SPI_getvalue(tup, desc, 4);
 
 	if (kind != JOB_EXEC)
 	{
 		const char *what = kind == JOB_DATABASES ? "databases" : kind == JOB_TABLES ? "tables" : "columns";
 
 		/* Schema tools: hoop's plain-exec, no session row. */
-		if (strcmp(type, "database") != 0)
+		if (strcmp(c->type, "database") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 					 errmsg("connection \"%s\" is not a database type", connection_name)));
-		if (strcmp(subtype, "postgres") != 0)
+		if (strcmp(c->subtype, "postgres") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("listing %s is not supported for connection type \"%s\"", what, subtype),
+					 errmsg("listing %s is not supported for connection type \"%s\"", what, c->subtype),
 					 errhint("hoop_mcp runs postgres connections only.")));
 		if (kind != JOB_DATABASES && (database == NULL || database[0] == '\0'))
 			ereport(ERROR,
@@ -500,12 +599,12 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	}
 	else
 	{
-		check_mandatory_metadata(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 7, &isnull)), metadata);
-		if (strcmp(SPI_getvalue(tup, desc, 6), "disabled") == 0)
+		check_mandatory_metadata(c->mandatory_metadata, metadata);
+		if (c->exec_disabled)
 			refusal = "exec is disabled for this connection";
-		else if (strcmp(type, "database") != 0 || strcmp(subtype, "postgres") != 0)
+		else if (strcmp(c->type, "database") != 0 || strcmp(c->subtype, "postgres") != 0)
 			refusal = psprintf("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
-							   type, subtype);
+							   c->type, c->subtype);
 	}
 
 	cxt = AllocSetContextCreate(target_cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
@@ -514,16 +613,17 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	job->cxt = cxt;
 	job->kind = kind;
 	job->connection_name = pstrdup(connection_name);
-	job->connection_subtype = pstrdup(subtype);
-	job->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+	job->connection_subtype = pstrdup(c->subtype);
+	job->allow_passwordless = c->allow_passwordless;
 	job->input = input ? pstrdup(input) : NULL;
 	job->database = database ? pstrdup(database) : NULL;
 	job->table = table ? pstrdup(table) : NULL;
 	job->schema = pstrdup(schema && schema[0] ? schema : "public");
 	if (kind == JOB_EXEC)
 		hoop_random_uuid(&job->session_id);
-	envs = heap_attisnull(tup, 8, desc) ? NULL : DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull));
-	n = envs_to_options(envs, keywords, values, lengthof(keywords) - 1);
+	n = c->noptions;
+	memcpy(keywords, c->keywords, sizeof(char *) * n);
+	memcpy(values, c->values, sizeof(char *) * n);
 	MemoryContextSwitchTo(old);
 
 	if (kind == JOB_EXEC)
@@ -538,11 +638,11 @@ target_begin(Request *req, const char *connection_name, const char *input,
 		args[1] = CStringGetTextDatum(req->actor.subject);
 		args[2] = CStringGetTextDatum(req->actor.email);
 		args[3] = job_text(req->actor.name, nulls, 3);
-		args[4] = SPI_getbinval(tup, desc, 2, &isnull);
-		args[5] = SPI_getbinval(tup, desc, 1, &isnull);
-		args[6] = CStringGetTextDatum(type);
-		args[7] = CStringGetTextDatum(subtype);
-		args[8] = SPI_getbinval(tup, desc, 5, &isnull);
+		args[4] = CStringGetTextDatum(c->name);
+		args[5] = UUIDPGetDatum(&c->id);
+		args[6] = CStringGetTextDatum(c->type);
+		args[7] = CStringGetTextDatum(c->subtype);
+		args[8] = JsonbPGetDatum(c->tags);
 		args[9] = CStringGetTextDatum(input);
 		if (metadata)
 			args[10] = JsonbPGetDatum(metadata);

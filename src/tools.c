@@ -69,6 +69,7 @@ tools_reset(void)
 	ntools = 0;
 	tools_list = NULL;
 	hoop_plans_reset();
+	cache_reset();
 }
 
 static ParamType
