@@ -74,7 +74,10 @@ test('secret-like keys are redacted at any depth (exec metadata, env_vars)', asy
 	await s.tool('exec', {
 		connection_name: SHOP_CONN, input: 'select 1',
 		env_vars: { PGOPTIONS: 'x' },
-		metadata: { ticket: 'T-1', deep: { password: 'hunter2', api_key: 'k-123', token: 't-456' } },
+		metadata: {
+			ticket: 'T-1', deep: { password: 'hunter2', api_key: 'k-123', token: 't-456' },
+			list: [{ Password: 'p-789' }, { x: { ACCESS_TOKEN: 'a-000' } }], Authorization: 'Bearer b-111', keys: 'not-secret',
+		},
 	});
 	const [row] = auditRowsSince(0, `mcp_session_id = ${lit(s.session)} AND tool_name = 'exec'`);
 	const args = row.request_payload_redacted.params.arguments;
@@ -83,8 +86,12 @@ test('secret-like keys are redacted at any depth (exec metadata, env_vars)', asy
 	assert.equal(args.metadata.deep.password, '[REDACTED]');
 	assert.equal(args.metadata.deep.api_key, '[REDACTED]');
 	assert.equal(args.metadata.deep.token, '[REDACTED]');
+	assert.equal(args.metadata.list[0].Password, '[REDACTED]', 'keys match case-insensitively, inside arrays too');
+	assert.equal(args.metadata.list[1].x.ACCESS_TOKEN, '[REDACTED]');
+	assert.equal(args.metadata.Authorization, '[REDACTED]');
+	assert.equal(args.metadata.keys, 'not-secret', 'only whole key names match');
 	const raw = JSON.stringify(row.request_payload_redacted);
-	for (const v of ['hunter2', 'k-123', 't-456']) assert.ok(!raw.includes(v), v);
+	for (const v of ['hunter2', 'k-123', 't-456', 'p-789', 'a-000', 'b-111']) assert.ok(!raw.includes(v), v);
 });
 
 test('a tools/call of exec is audited with its real answer status', async () => {

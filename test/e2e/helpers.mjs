@@ -28,14 +28,14 @@ export const PROTOCOL_VERSION = '2025-11-25';
 export function psql(sql, { db } = {}) {
 	const args = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql];
 	if (db) args.unshift('-d', db);
-	return execFileSync('psql', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+	return execFileSync('psql', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }).trim();
 }
 
 /** Runs SQL and reports success or the error text instead of throwing. */
 export function psqlTry(sql, { db } = {}) {
 	const args = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql];
 	if (db) args.unshift('-d', db);
-	const r = spawnSync('psql', args, { encoding: 'utf8' });
+	const r = spawnSync('psql', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 	return { ok: r.status === 0, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
@@ -96,6 +96,9 @@ export const USERS = {
  * { admin: {email, subject, key}, auditor: ..., alice: ..., bob: ... }.
  */
 export function setupFixtures() {
+	// The auth tests need unauthenticated requests to be refused.
+	const loopback = psql('SHOW hoop_mcp.dev_loopback_user');
+	if (loopback !== '') throw new Error(`hoop_mcp.dev_loopback_user is set (${loopback}): the e2e suite needs a cluster without it`);
 	const out = {};
 	for (const [role, u] of Object.entries(USERS)) {
 		const subject = ensureUser(u.email, u.groups, u.name);

@@ -51,6 +51,7 @@ test('output is what psql prints for the same script', async () => {
 		`INSERT INTO ${t} VALUES (1, 'one', NULL), (2, 'tab\there', ''), (3, 'ünï', 'x');`,
 		`SELECT * FROM ${t} ORDER BY id;`,
 		`UPDATE ${t} SET note = 'y' WHERE id > 1;`,
+		"SELECT chr(1) || chr(31) || '\"\\' || chr(127) || 'é😀' AS ctl, E'two\\nlines' AS nl;",
 		`SELECT count(*) AS n FROM ${t} WHERE note = 'y'; SELECT 'a;b' AS semi`,
 		'',
 	].join('\n');
@@ -59,6 +60,19 @@ test('output is what psql prints for the same script', async () => {
 	const r = await exec('alice', script);
 	assert.equal(r.status, 'completed');
 	assert.equal(r.output, want.stdout);
+});
+
+test('output over hoop_mcp.max_output_bytes is cut and flagged truncated', async () => {
+	const limit = Number(psql("SELECT setting FROM pg_settings WHERE name = 'hoop_mcp.max_output_bytes'"));
+	const r = await exec('alice', `select repeat('x', ${limit + 1000}) as big`);
+	assert.equal(r.truncated, true);
+	assert.ok(Buffer.byteLength(r.output) <= limit, `${Buffer.byteLength(r.output)} > ${limit}`);
+	assert.ok(r.output.startsWith('big\nxxxx'));
+	const s = session(r.session_id);
+	assert.equal(s.output_truncated, true);
+	assert.equal(s.output, r.output);
+	const small = await exec('alice', `select repeat('x', 10) as small`);
+	assert.equal(small.truncated, false);
 });
 
 test('failed envelope: SQL error → status failed, exit_code 3, stops at the error', async () => {
@@ -80,6 +94,13 @@ test('unknown connection → isError `connection "x" not found or not accessible
 	assert.equal(await callError(clients.alice, 'exec', { connection_name: name, input: 'select 1' }),
 		`connection "${name}" not found or not accessible`);
 	assert.equal(psql(`SELECT count(*) FROM hoop_mcp.sessions WHERE connection = ${lit(name)}`), '0');
+});
+
+test('the connection can be named by its id', async () => {
+	const id = psql(`SELECT id FROM hoop_mcp.connections WHERE name = ${lit(SHOP_CONN)}`);
+	const r = await callJson(clients.alice, 'exec', { connection_name: id, input: 'select 5 as five' });
+	assert.equal(r.status, 'completed');
+	assert.equal(session(r.session_id).connection, SHOP_CONN);
 });
 
 test('input checks', async () => {

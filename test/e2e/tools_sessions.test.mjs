@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	setupFixtures, connectClient, callJson, callError, uniq, ensureConnection, psql, lit,
+	setupFixtures, connectClient, callJson, callText, callError, uniq, ensureConnection, psql, lit,
 } from './helpers.mjs';
 
 const DENIED = 'access denied: you can only view your own sessions or must be admin/auditor';
@@ -163,4 +163,17 @@ test('sessions_get_content: input and output, each optional; same access rule', 
 	assert.equal(failed.exit_code, 3);
 	assert.match(failed.output, /division by zero/);
 	assert.equal(await callError(clients.alice, 'sessions_get_content', { id: '00000000-0000-0000-0000-000000000000' }), 'session not found');
+});
+
+test('sessions outlive their connection', async () => {
+	const name = `${CONN}-gone`;
+	ensureConnection(name);
+	const r = await callJson(clients.alice, 'exec', { connection_name: name, input: 'select 1 as kept' });
+	assert.equal(await callText(clients.admin, 'connections_delete', { name }), `connection "${name}" deleted successfully`);
+	assert.equal(psql(`SELECT count(*) FROM hoop_mcp.connections WHERE name = ${lit(name)}`), '0');
+	const s = await callJson(clients.alice, 'sessions_get', { id: r.session_id });
+	assert.equal(s.connection, name);
+	const c = await callJson(clients.alice, 'sessions_get_content', { id: r.session_id });
+	assert.equal(c.output, 'kept\n1\n(1 row)\n');
+	assert.deepEqual((await list('alice', { connection: name })).items.map((x) => x.id), [r.session_id]);
 });

@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	post, httpRequest, initializeBody, rawSession, parseSse, psql, setupFixtures, nextId, sqlRows,
+	post, httpRequest, initializeBody, rawSession, parseSse, psql, lit, setupFixtures, nextId, sqlRows, waitFor,
 	HOOP_URL, PROTOCOL_VERSION, JSON_HEADERS,
 } from './helpers.mjs';
 
@@ -87,6 +87,34 @@ test('DELETE ends a session: 204, then 404 for it', async () => {
 	assert.equal((await s.close()).status, 404);
 });
 
+test('initialize carrying a stale Mcp-Session-Id starts a new session', async () => {
+	const s = await rawSession(fx.alice.key);
+	await s.close();
+	const r = await post(initializeBody(), { key: fx.alice.key, session: s.session });
+	assert.equal(r.status, 200);
+	const fresh = r.headers.get('mcp-session-id');
+	assert.ok(fresh && fresh !== s.session);
+	assert.equal((await post(req('ping'), { key: fx.alice.key, session: fresh })).status, 200);
+});
+
+test('sessions expire after hoop_mcp.session_idle_timeout without use: 404', async () => {
+	const s = await rawSession(fx.alice.key);
+	psql("ALTER SYSTEM SET hoop_mcp.session_idle_timeout = '1s'");
+	psql('SELECT pg_reload_conf()');
+	try {
+		await waitFor(() => psql('SHOW hoop_mcp.session_idle_timeout') === '1s', { what: 'reload' });
+		await new Promise((r) => setTimeout(r, 1500));
+		assert.equal((await s.rpc('ping')).status, 404);
+	} finally {
+		psql('ALTER SYSTEM RESET hoop_mcp.session_idle_timeout');
+		psql('SELECT pg_reload_conf()');
+		await waitFor(() => psql('SHOW hoop_mcp.session_idle_timeout') === '30min', { what: 'reset' });
+	}
+	// A session in use does not expire under the default.
+	const t = await rawSession(fx.alice.key);
+	assert.equal((await t.rpc('ping')).status, 200);
+});
+
 test('DELETE without Mcp-Session-Id: 400', async () => {
 	const r = await post(undefined, { key: fx.alice.key, method: 'DELETE' });
 	assert.equal(r.status, 400);
@@ -101,6 +129,9 @@ test("another user's key on someone's session: 404, and the session survives", a
 	// Even an admin cannot borrow it.
 	assert.equal((await post(req('ping'), { key: fx.admin.key, session: s.session })).status, 404);
 	assert.equal((await s.rpc('ping')).status, 200);
+	// The session belongs to the user, not to the key: alice's other key may use it.
+	const otherKey = psql(`SELECT hoop_mcp.create_api_key(${lit(fx.alice.email)})`);
+	assert.equal((await post(req('ping'), { key: otherKey, session: s.session })).status, 200);
 });
 
 test('MCP-Protocol-Version: unsupported → 400; 2025-03-26 accepted on a 2025-11-25 session; absent accepted', async () => {
@@ -220,6 +251,20 @@ test('invalid JSON: 400 with -32700', async () => {
 	}
 });
 
+test('a body that is not valid UTF-8: 400 with -32700, nothing stored', async () => {
+	const s = await rawSession(fx.alice.key);
+	const mark = Number(psql('SELECT coalesce(max(id), 0) FROM hoop_mcp.security_audit_log'));
+	const body = Buffer.concat([
+		Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}}'),
+	]);
+	const r = await post(body, { key: fx.alice.key, session: s.session });
+	assert.equal(r.status, 400, r.text);
+	assert.equal(r.json?.error?.code, -32700);
+	// The audit row must not carry the invalid bytes (they would break a dump's restore).
+	const stored = psql(`SELECT coalesce(string_agg(request_payload_redacted::text, ''), '') FROM hoop_mcp.security_audit_log WHERE id > ${mark}`);
+	assert.ok(!stored.includes('\ufffd'), 'no invalid UTF-8 in the audit log');
+});
+
 test('not a JSON-RPC message, or a batch: 400 with -32600', async () => {
 	const s = await rawSession(fx.alice.key);
 	const bodies = [
@@ -239,6 +284,14 @@ test('not a JSON-RPC message, or a batch: 400 with -32600', async () => {
 		assert.equal(r.status, 400, `body ${JSON.stringify(b)}: ${r.text}`);
 		assert.equal(r.json.error.code, -32600, `body ${JSON.stringify(b)}`);
 	}
+});
+
+test('a request id that is a non-integer number: 400 with -32600', async () => {
+	// JSON-RPC in MCP: "Request ID MUST be a string or integer".
+	const s = await rawSession(fx.alice.key);
+	const r = await post('{"jsonrpc":"2.0","id":1.5,"method":"ping"}', { key: fx.alice.key, session: s.session });
+	assert.equal(r.status, 400, r.text);
+	assert.equal(r.json.error.code, -32600);
 });
 
 test('body over hoop_mcp.max_request_bytes: 413; a large body under it is fine', async () => {
@@ -332,6 +385,16 @@ test('tools/call: bad arguments → isError result "validating \\"arguments\\": 
 	const notObj = await s.rpc('tools/call', { name: 'me_get', arguments: [1, 2] });
 	assert.equal(notObj.json.result.isError, true);
 	assert.match(notObj.json.result.content[0].text, /^validating "arguments": /);
+});
+
+test('tools/call: only catalogue tools are callable, not other SQL functions', async () => {
+	const s = await rawSession(fx.alice.key);
+	for (const name of ['create_user', 'create_api_key', 'set_user_groups', '_worker_call', '_actor',
+		'hoop_mcp.me_get', 'ME_GET', 'me_get; select 1', 'pg_sleep']) {
+		const r = await s.rpc('tools/call', { name, arguments: {} });
+		assert.equal(r.status, 200);
+		assert.equal(r.json.error?.code, -32602, `${name}: ${r.text}`);
+	}
 });
 
 test('tools/call without an arguments key works for a tool without required arguments', async () => {
