@@ -190,6 +190,11 @@ COMMENT ON TABLE hoop_mcp.access_control IS 'Which user groups may see and use a
 -- Append-only: only the extension's own code may update a row, and nobody
 -- may delete one.
 -- ---------------------------------------------------------------------------
+-- Enums rather than CHECK constraints: the worker writes a session row on
+-- every exec, and CHECK expressions are re-read for every statement.
+CREATE TYPE hoop_mcp.session_status AS ENUM ('open', 'ready', 'done');
+CREATE TYPE hoop_mcp.session_verb AS ENUM ('exec', 'connect');
+
 CREATE TABLE hoop_mcp.sessions (
 	id			uuid PRIMARY KEY,
 	user_id		text NOT NULL,
@@ -200,10 +205,10 @@ CREATE TABLE hoop_mcp.sessions (
 	connection_type text NOT NULL,
 	connection_subtype text NOT NULL,
 	connection_tags jsonb,
-	verb		text NOT NULL CHECK (verb IN ('exec', 'connect')),
+	verb		hoop_mcp.session_verb NOT NULL,
 	origin		text NOT NULL DEFAULT 'mcp',
 	identity_type text NOT NULL DEFAULT 'user',
-	status		text NOT NULL CHECK (status IN ('open', 'ready', 'done')),
+	status		hoop_mcp.session_status NOT NULL,
 	input		text,
 	output		text,
 	output_truncated boolean NOT NULL DEFAULT false,
@@ -215,12 +220,12 @@ CREATE TABLE hoop_mcp.sessions (
 	session_batch_id text,
 	executor	text,
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-	ended_at	timestamptz,
-	CHECK ((status = 'done') = (ended_at IS NOT NULL))
-);
+	ended_at	timestamptz
+) WITH (fillfactor = 80);
+-- No index covers status, executor or the output: finishing a session then
+-- stays a HOT update.
 CREATE INDEX ON hoop_mcp.sessions (created_at DESC, id DESC);
 CREATE INDEX ON hoop_mcp.sessions (user_id, created_at DESC);
-CREATE INDEX ON hoop_mcp.sessions (executor) WHERE status <> 'done';
 COMMENT ON TABLE hoop_mcp.sessions IS 'Every execution, written before it runs and finished when it ends.  executor names the worker running it while it is open.';
 COMMENT ON COLUMN hoop_mcp.sessions.user_id IS 'The user''s subject, as in hoop.';
 
@@ -246,7 +251,7 @@ CREATE TABLE hoop_mcp.security_audit_log (
 	outcome		boolean NOT NULL,
 	error_message text
 );
-CREATE INDEX ON hoop_mcp.security_audit_log (created_at);
+CREATE INDEX ON hoop_mcp.security_audit_log USING brin (created_at);
 COMMENT ON TABLE hoop_mcp.security_audit_log IS 'One row per MCP POST or DELETE.  Values under secret-like keys (password, secret, secrets, token, key, api_key, env, envs, env_vars, ...) are replaced by [REDACTED] at any depth.';
 
 -- ---------------------------------------------------------------------------

@@ -182,7 +182,7 @@ static const char *const session_sql =
 "   connection_id, connection_type, connection_subtype, connection_tags, verb, status,"
 "   input, metadata, executor, output, exit_code, ended_at)"
 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'exec',"
-"   CASE WHEN $12::text IS NULL THEN 'open' ELSE 'done' END, $10, $11,"
+"   (CASE WHEN $12::text IS NULL THEN 'open' ELSE 'done' END)::hoop_mcp.session_status, $10, $11,"
 "   CASE WHEN $12::text IS NULL THEN $13 END, $12,"
 "   CASE WHEN $12::text IS NULL THEN NULL ELSE 1 END,"
 "   CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END)";

@@ -332,6 +332,8 @@ hoop_worker_main(Datum arg)
 	BackgroundWorkerInitializeConnection(hoop_database, NULL, 0);
 	pgstat_report_appname(MyBgworkerEntry->bgw_name);
 	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+	/* Our statements name every object; nothing may shadow pg_catalog. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	hoop_shmem_worker_attach(worker_index);
 	before_shmem_exit(worker_exit, 0);
