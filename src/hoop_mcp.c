@@ -26,6 +26,7 @@ char	   *hoop_auditor_group = NULL;
 int			hoop_session_idle_timeout_s = 30 * 60;
 int			hoop_max_sessions = 10000;
 char	   *hoop_dev_loopback_user = NULL;
+bool		hoop_durable_finish = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -129,6 +130,11 @@ define_gucs(void)
 							"Valid range is 16 to 1000000.",
 							&hoop_max_sessions, 10000, 16, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("hoop_mcp.durable_finish",
+							 "Whether finishing an exec's session waits for its WAL flush before answering.",
+							 "Off: the session row is flushed before the query runs, its finish is committed before the answer and flushed moments later; a crash in between finishes it as interrupted.",
+							 &hoop_durable_finish, false,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("hoop_mcp.dev_loopback_user",
 							   "FOR TESTS ONLY: email of the user that unauthenticated requests from loopback act as.",
 							   "Empty (the default) requires a bearer token on every request.  Set it only for tools that cannot authenticate, such as the MCP conformance suite.",

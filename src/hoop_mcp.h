@@ -38,6 +38,7 @@ extern char *hoop_auditor_group;
 extern int	hoop_session_idle_timeout_s;
 extern int	hoop_max_sessions;
 extern char *hoop_dev_loopback_user;
+extern bool hoop_durable_finish;
 
 extern const char *hoop_api_url(void);
 

@@ -241,6 +241,7 @@ run_batch(void)
 	dlist_head	batch = DLIST_STATIC_INIT(batch);
 	dlist_head	starting = DLIST_STATIC_INIT(starting);
 	dlist_mutable_iter iter;
+	bool		only_finishes = dlist_is_empty(&pending);
 
 	dlist_foreach_modify(iter, &pending)
 	{
@@ -272,6 +273,16 @@ run_batch(void)
 
 	SPI_finish();
 	PopActiveSnapshot();
+
+	/*
+	 * A batch that only finishes sessions commits without waiting for its
+	 * WAL flush (unless hoop_mcp.durable_finish): the answers it releases
+	 * need the rows visible, and the flush follows with the next batch or
+	 * the WAL writer.  Session starts and audit rows always wait for it.
+	 */
+	if (only_finishes && !hoop_durable_finish)
+		(void) set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
 
