@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, sqlRows, ensureConnection, waitFor,
-	SHOP_CONN, PGPORT,
+	rawSession, SHOP_CONN, PGPORT, HOOP_URL, JSON_HEADERS,
 } from './helpers.mjs';
 
 let fx;
@@ -192,6 +192,43 @@ test('the session row: done, exit_code, input, output, user, connection', async 
 	assert.equal(s.origin, 'mcp');
 	assert.ok(s.ended_at);
 	assert.equal(s.executor, null);
+});
+
+test('many execs at once, on separate MCP sessions, all complete with their own output', async () => {
+	const n = 20;
+	const sessions = await Promise.all(Array.from({ length: n }, () => rawSession(fx.bob.key)));
+	const results = await Promise.all(sessions.map((s, i) =>
+		s.tool('exec', { connection_name: SHOP_CONN, input: `select ${i} as i, pg_sleep(0.1)` })));
+	results.forEach((r, i) => {
+		const e = JSON.parse(r.content[0].text);
+		assert.equal(e.status, 'completed', e.output);
+		assert.equal(e.output, `i\tpg_sleep\n${i}\t\n(1 row)\n`);
+	});
+});
+
+test('a client that hangs up mid-exec does not lose the session: it is finished anyway', async () => {
+	const s = await rawSession(fx.bob.key);
+	const tag = `gone_${P.replace(/-/g, '_')}`;
+	const ac = new AbortController();
+	const call = fetch(HOOP_URL, {
+		method: 'POST', signal: ac.signal,
+		headers: { ...JSON_HEADERS, Authorization: `Bearer ${fx.bob.key}`, 'Mcp-Session-Id': s.session },
+		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call',
+			params: { name: 'exec', arguments: { connection_name: SHOP_CONN, input: `select '${tag}' as t, pg_sleep(1)` } } }),
+	}).then(() => 'answered', () => 'aborted');
+	// Abort once the session row exists, i.e. the query is running.
+	await waitFor(() => psql(`SELECT count(*) FROM hoop_mcp.sessions WHERE input LIKE '%${tag}%'`) === '1', { intervalMs: 50, what: 'the session row' });
+	ac.abort();
+	assert.equal(await call, 'aborted');
+	const row = await waitFor(() => {
+		const r = sqlRows(`SELECT status, exit_code, output, user_email FROM hoop_mcp.sessions WHERE input LIKE '%${tag}%'`)[0];
+		return r?.status === 'done' ? r : null;
+	}, { what: 'the session to finish' });
+	assert.equal(row.exit_code, 0);
+	assert.equal(row.output, `t\tpg_sleep\n${tag}\t\n(1 row)\n`);
+	assert.equal(row.user_email, fx.bob.email);
+	// The worker still serves the session.
+	assert.equal((await s.rpc('ping')).status, 200);
 });
 
 // ---------------------------------------------------------------------------

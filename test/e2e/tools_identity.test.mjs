@@ -13,7 +13,6 @@ before(async () => {
 });
 after(async () => { for (const c of Object.values(clients)) await c.close(); });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 test('me_get: the calling user, their groups and roles', async () => {
 	const me = await callJson(clients.alice, 'me_get');
