@@ -68,22 +68,36 @@ test('a binding restricts plain users to bound connections; admins and auditors 
 	assert.deepEqual(await visible('admin'), [X, Y]);
 	assert.deepEqual(await visible('auditor'), [X, Y]);
 
-	// Hidden connections are "not found" everywhere, not "forbidden".
+	// Hidden connections are "not found", not "forbidden".
 	assert.equal(await callError(clients.alice, 'connections_get', { name: Y }), 'connection not found');
 	assert.equal(await callError(clients.bob, 'connections_get', { name: X }), 'connection not found');
-	assert.equal(await callError(clients.bob, 'exec', { connection_name: X, input: 'select 1' }),
-		`connection "${X}" not found or not accessible`);
-	assert.equal(await callError(clients.bob, 'connection_databases', { connection_name: X }),
-		`connection "${X}" not found or not accessible`);
-	// Bound users can use it.
-	const run = await callJson(clients.alice, 'exec', { connection_name: X, input: 'select 7 as n' });
-	assert.equal(run.output, 'n\n7\n(1 row)\n');
 
 	// Unbound connections are now for admins and auditors only, and get says so.
 	const g = await callJson(clients.admin, 'access_control_get', { connection_name: Y });
 	assert.deepEqual(g.allowed_groups, []);
 	assert.equal(g.note, 'no access_control binding — connection is visible to admins and auditors only');
 	assert.deepEqual(await callJson(clients.admin, 'access_control_list'), [{ connection_id: id, connection_name: X, allowed_groups: ['eng'] }]);
+});
+
+test('with a binding: exec and schema tools on a hidden connection answer "not found or not accessible"', async () => {
+	// (The binding from the previous test: X for eng; Y unbound.)
+	for (const [role, name] of [['bob', X], ['bob', Y], ['alice', Y]]) {
+		assert.equal(await callError(clients[role], 'exec', { connection_name: name, input: 'select 1' }),
+			`connection "${name}" not found or not accessible`, `${role} exec ${name}`);
+		assert.equal(await callError(clients[role], 'connection_databases', { connection_name: name }),
+			`connection "${name}" not found or not accessible`, `${role} connection_databases ${name}`);
+	}
+});
+
+test('with a binding: a user of a bound group can exec and list schema; admins and auditors any connection', async () => {
+	const run = await callJson(clients.alice, 'exec', { connection_name: X, input: 'select 7 as n' });
+	assert.equal(run.output, 'n\n7\n(1 row)\n');
+	const dbs = await callJson(clients.alice, 'connection_databases', { connection_name: X });
+	assert.match(dbs.output, /\nshop\n/);
+	for (const role of ['admin', 'auditor']) {
+		const r = await callJson(clients[role], 'exec', { connection_name: Y, input: 'select 8 as n' });
+		assert.equal(r.output, 'n\n8\n(1 row)\n', role);
+	}
 });
 
 test('access_control_set replaces the list (deduplicated, blanks dropped) and creates new groups', async () => {
