@@ -757,7 +757,7 @@ BEGIN
 		'license_info', pg_catalog.jsonb_build_object(
 			'is_valid', true, 'key_id', '', 'type', 'oss',
 			'issued_at', 0,
-			'expire_at', pg_catalog.floor(pg_catalog.extract(epoch FROM pg_catalog.now() + interval '10 years'))::bigint,
+			'expire_at', pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.now() + interval '10 years'))::bigint,
 			'allowed_hosts', pg_catalog.jsonb_build_array('*'),
 			'features', '[]'::jsonb));
 END
@@ -819,8 +819,9 @@ BEGIN
 	  AND (connections_list.tags IS NULL OR NOT EXISTS (
 			SELECT 1 FROM pg_catalog.unnest(connections_list.tags) t
 			WHERE NOT (c.tags ? t OR
-					   (pg_catalog.strpos(t, '=') > 0 AND
-						c.tags ->> pg_catalog.split_part(t, '=', 1) = pg_catalog.substr(t, pg_catalog.strpos(t, '=') + 1)))))
+					   coalesce(pg_catalog.strpos(t, '=') > 0 AND
+								c.tags ->> pg_catalog.split_part(t, '=', 1) = pg_catalog.substr(t, pg_catalog.strpos(t, '=') + 1),
+								false))))
 	  AND NOT EXISTS (
 			SELECT 1 FROM pg_catalog.jsonb_array_elements(selector) s
 			WHERE CASE s->>1

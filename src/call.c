@@ -153,17 +153,42 @@ abandon_slot(int i)
 		ConditionVariableBroadcast(&calls->cv);
 }
 
-/* The hoop_mcp user the calling role maps to (errors if none). */
+/*
+ * The hoop_mcp user the calling role maps to (errors if none).  _actor()
+ * is not granted to callers, so it runs as the extension's owner; it still
+ * sees the caller, through GetOuterUserId().
+ */
 static pg_uuid_t
 caller_actor(void)
 {
 	pg_uuid_t	id;
 	bool		isnull;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT (hoop_mcp._actor()).id", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not resolve the calling user");
+	if (SPI_execute("SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'hoop_mcp'", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_extension");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("hoop_mcp is not installed in this database")));
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		if (SPI_execute("SELECT (hoop_mcp._actor()).id", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not resolve the calling user");
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
 	id = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return id;

@@ -10,8 +10,12 @@
  */
 #include "hoop_mcp.h"
 
+#include <arpa/inet.h>
+
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 
 #include "json.h"
 #include "request.h"
@@ -119,9 +123,15 @@ host_allowed(const char *hostport)
 	memcpy(host, h, n);
 	host[n] = '\0';
 
-	if (pg_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-		strncmp(host, "127.", 4) == 0)
+	if (pg_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
 		return true;
+	{
+		struct in_addr a;
+
+		/* 127.0.0.0/8, as an address: not "127.0.0.1.evil.example" */
+		if (inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127)
+			return true;
+	}
 
 	/* api_url is scheme://host[:port][/path] */
 	api = strstr(api, "://");
@@ -199,6 +209,11 @@ parse_rpc(Request *req)
 	JsonbValue	v;
 	JsonbValue *p;
 
+	if (!pg_verify_mbstr(PG_UTF8, req->body.data, req->body.len, true))
+	{
+		mcp_set_error_response(req, 400, -32700, "Parse error: the body is not valid UTF-8");
+		return false;
+	}
 	PG_TRY();
 	{
 		req->rpc = jv_parse(req->body.data);
@@ -229,7 +244,10 @@ parse_rpc(Request *req)
 	p = jv_key(&req->rpc->root, "id", &v);
 	if (p != NULL)
 	{
-		if (p->type != jbvString && p->type != jbvNumeric)
+		if (p->type != jbvString &&
+			(p->type != jbvNumeric ||
+			 !DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(p->val.numeric),
+											   DirectFunctionCall1(numeric_floor, NumericGetDatum(p->val.numeric))))))
 		{
 			mcp_set_error_response(req, 400, -32600, "Invalid Request: id must be a string or an integer");
 			return false;

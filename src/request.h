@@ -123,6 +123,7 @@ typedef struct Request
 /* worker.c */
 extern void worker_enqueue(Request *req);
 extern void worker_request_done(Request *req);
+extern void worker_target_answered(Request *req);
 extern void worker_job_finished(struct TargetJob *job);
 extern const char *worker_executor_name(void);
 extern bool worker_extension_ready(void);

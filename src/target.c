@@ -360,7 +360,7 @@ answer(Request *req)
 	if (req->kind == REQ_HTTP)
 		mcp_finish_tool(req);
 	MemoryContextSwitchTo(old);
-	worker_request_done(req);
+	worker_target_answered(req);
 }
 
 /*
@@ -433,8 +433,15 @@ arrays_overlap(ArrayType *a, ArrayType *b)
 	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, NULL, &nb);
 	for (int i = 0; i < na; i++)
 		for (int j = 0; j < nb; j++)
-			if (DatumGetBool(DirectFunctionCall2(texteq, ea[i], eb[j])))
+		{
+			text	   *x = DatumGetTextPP(ea[i]);
+			text	   *y = DatumGetTextPP(eb[j]);
+
+			/* Group names are compared byte for byte, like text = text. */
+			if (VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+				memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0)
 				return true;
+		}
 	return false;
 }
 

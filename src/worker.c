@@ -34,6 +34,7 @@ static int	worker_index = 0;
 static char executor_name[32];
 static dlist_head pending = DLIST_STATIC_INIT(pending);
 static dlist_head answered = DLIST_STATIC_INIT(answered);
+static dlist_head to_audit = DLIST_STATIC_INIT(to_audit);
 static Oid	extension_oid = InvalidOid;
 static int	in_flight = 0;
 
@@ -152,10 +153,57 @@ answer_error(Request *req, ErrorData *edata)
 	}
 }
 
+/* Writes a request's audit row in its own subtransaction. */
+static void
+audit_in_subxact(Request *req)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	if (req->kind != REQ_HTTP || !worker_extension_ready())
+		return;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(req->cxt);
+	PG_TRY();
+	{
+		audit_write(req);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(req->cxt);
+		ereport(LOG,
+				(errmsg("hoop_mcp: could not write the audit row: %s", CopyErrorData()->message)));
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+}
+
+/*
+ * A target tool has its answer (target.c).  Its audit row, deferred until
+ * now so it records the real outcome, is written in this batch or the
+ * next one, then the answer goes out.
+ */
+void
+worker_target_answered(Request *req)
+{
+	if (req->kind == REQ_HTTP && !IsTransactionState())
+	{
+		dlist_push_tail(&to_audit, &req->node);
+		return;
+	}
+	audit_in_subxact(req);
+	worker_request_done(req);
+}
+
 /*
  * Runs one request, and writes its audit row, in a subtransaction so that
  * its failure rolls back only its own work.  When it fails, the audit row
- * is written in a second one.
+ * is written in a second one.  A request waiting for a target query is
+ * audited when it is answered (worker_target_answered).
  */
 static void
 run_request(Request *req)
@@ -174,7 +222,7 @@ run_request(Request *req)
 		else
 			handle_call(req);
 		hoop_acting_user = NULL;
-		if (audit)
+		if (audit && req->job == NULL)
 			audit_write(req);
 		ReleaseCurrentSubTransaction();
 	}
@@ -194,27 +242,10 @@ run_request(Request *req)
 	}
 	PG_END_TRY();
 
-	if (failed && audit)
-	{
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(req->cxt);
-		PG_TRY();
-		{
-			audit_write(req);
-			ReleaseCurrentSubTransaction();
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(req->cxt);
-			ereport(LOG,
-					(errmsg("hoop_mcp: could not write the audit row: %s", CopyErrorData()->message)));
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-		}
-		PG_END_TRY();
-	}
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
+	if (failed && audit)
+		audit_in_subxact(req);
 }
 
 static void
@@ -241,7 +272,7 @@ run_batch(void)
 	dlist_head	batch = DLIST_STATIC_INIT(batch);
 	dlist_head	starting = DLIST_STATIC_INIT(starting);
 	dlist_mutable_iter iter;
-	bool		only_finishes = dlist_is_empty(&pending);
+	bool		only_finishes = dlist_is_empty(&pending) && dlist_is_empty(&to_audit);
 
 	dlist_foreach_modify(iter, &pending)
 	{
@@ -258,6 +289,14 @@ run_batch(void)
 	check_extension();
 
 	target_finish_sessions();
+	dlist_foreach_modify(iter, &to_audit)
+	{
+		Request    *req = dlist_container(Request, node, iter.cur);
+
+		dlist_delete(iter.cur);
+		audit_in_subxact(req);
+		worker_request_done(req);
+	}
 
 	dlist_foreach_modify(iter, &batch)
 	{
@@ -392,7 +431,7 @@ hoop_worker_main(Datum arg)
 		http_run();
 		call_take_pending(worker_index);
 		target_check_timeouts(GetCurrentTimestamp());
-		if (!dlist_is_empty(&pending) || target_has_finished())
+		if (!dlist_is_empty(&pending) || !dlist_is_empty(&to_audit) || target_has_finished())
 			run_batch();
 		http_run();
 		MemoryContextReset(loop_cxt);
