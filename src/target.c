@@ -614,7 +614,8 @@ target_begin(Request *req, const char *connection_name, const char *input,
 							   c->type, c->subtype);
 	}
 
-	cxt = AllocSetContextCreate(target_cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
+	/* Under the request until it starts, so an ERROR below frees it too. */
+	cxt = AllocSetContextCreate(req->cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	job = palloc0(sizeof(TargetJob));
 	job->cxt = cxt;
@@ -691,6 +692,7 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	old = MemoryContextSwitchTo(cxt);
 	job->pool = find_pool(job, keywords, values, n);
 	MemoryContextSwitchTo(old);
+	MemoryContextSetParent(cxt, target_cxt);
 
 	job->req = req;
 	job->started_at = GetCurrentTimestamp();
