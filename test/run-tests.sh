@@ -81,8 +81,8 @@ run_tap() {
 	mkdir -p "$dir"
 	cp -r test/t Makefile sql src hoop_mcp.control "$dir"/ 2>/dev/null
 	chown -R postgres: "$dir"
-	(cd "$dir" && as_postgres make -s with_llvm=no installcheck REGRESS= TAP_TESTS=1 \
-		PROVE_TESTS='t/*.pl' PROVE_FLAGS='--timer' >"$WORK/tap.log" 2>&1)
+	as_postgres make -C "$dir" -s with_llvm=no installcheck REGRESS= TAP_TESTS=1 \
+		PROVE_TESTS='t/*.pl' PROVE_FLAGS='--timer' >"$WORK/tap.log" 2>&1
 	rc=$?
 	cat "$WORK/tap.log"
 	[ $rc = 0 ] || tail -n 80 "$dir"/tmp_check/log/*.log 2>/dev/null
