@@ -36,7 +36,6 @@ static dlist_head pending = DLIST_STATIC_INIT(pending);
 static dlist_head answered = DLIST_STATIC_INIT(answered);
 static dlist_head to_audit = DLIST_STATIC_INIT(to_audit);
 static Oid	extension_oid = InvalidOid;
-static int	in_flight = 0;
 
 const char *
 worker_executor_name(void)
@@ -56,7 +55,6 @@ void
 worker_enqueue(Request *req)
 {
 	dlist_push_tail(&pending, &req->node);
-	in_flight++;
 }
 
 /*
@@ -72,7 +70,6 @@ worker_request_done(Request *req)
 		dlist_push_tail(&answered, &req->node);
 		return;
 	}
-	in_flight--;
 	if (req->kind == REQ_HTTP)
 		http_respond(req);
 	else
