@@ -53,7 +53,7 @@ FROM generate_series(1, 1000) g;
 VACUUM ANALYZE items;
 SQL
 "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 1 -q bench >"$DIR/pgbench-init.log" 2>&1
-"${P[@]}" -d postgres <<SQL
+"${P[@]}" -d postgres -o /dev/null <<SQL
 CREATE EXTENSION hoop_mcp;
 SELECT hoop_mcp.create_user('bench@example.com', '{admin}', 'Bench');
 -- Same trust-auth target the peers use; only a superuser may allow that.
@@ -70,13 +70,18 @@ PGURL=postgres://postgres:x@127.0.0.1:$PGPORT/bench?sslmode=disable
 EOF
 wait_http "http://127.0.0.1:$HTTP_PORT/api/mcp"
 
-TARGETS=${TARGETS:-}
-if [ -z "$TARGETS" ]; then
-	TARGETS="floor extra"
-	if "$PEERS/peers.sh" start toolbox >/dev/null 2>&1; then TARGETS="$TARGETS toolbox"; fi
-	if "$PEERS/peers.sh" start dbhub >/dev/null 2>&1; then TARGETS="$TARGETS dbhub"; fi
-	case $TARGETS in *toolbox*) ;; *) echo "note: peers not installed ($PEERS/peers.sh install); measuring hoop and the floor only" ;; esac
-fi
+# The peers run against this same cluster (cluster.env above); a peer that
+# is not installed (peers.sh install) is left out.
+WANT=${TARGETS:-floor extra toolbox dbhub}
+TARGETS=""
+for t in $WANT; do
+	case $t in
+		toolbox | dbhub)
+			if "$PEERS/peers.sh" start "$t" >/dev/null 2>&1; then TARGETS="$TARGETS $t"
+			else echo "note: $t not started (install the peers with $PEERS/peers.sh install)"; fi ;;
+		*) TARGETS="$TARGETS $t" ;;
+	esac
+done
 
 echo "hoop_mcp at http://127.0.0.1:$HTTP_PORT/api/mcp, PostgreSQL on $PGPORT, targets: $TARGETS"
 EXTRA_NAME=hoop EXTRA_URL=http://127.0.0.1:$HTTP_PORT/api/mcp EXTRA_TOOL=exec EXTRA_ARGKEY=input \

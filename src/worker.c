@@ -410,8 +410,11 @@ hoop_worker_main(Datum arg)
 
 		if (http_timeout >= 0 && (timeout < 0 || http_timeout < timeout))
 			timeout = http_timeout;
-		/* Requests read by the last MHD_run are waiting: do not sleep. */
-		if (!dlist_is_empty(&pending))
+		/*
+		 * Work that arrived after the last batch (a request read by the last
+		 * MHD_run, a query that ended while it was being sent): do not sleep.
+		 */
+		if (!dlist_is_empty(&pending) || !dlist_is_empty(&to_audit) || target_has_finished())
 			timeout = 0;
 
 		MemoryContextSwitchTo(loop_cxt);
