@@ -135,20 +135,8 @@ key_lookup(const char *prefix)
 	MemoryContext old;
 	Request		tmp;
 
-	if (keys == NULL || keys_generation != cache_generation())
-	{
-		HASHCTL		ctl;
-
-		if (keys_cxt)
-			MemoryContextDelete(keys_cxt);
-		keys_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp api keys", ALLOCSET_DEFAULT_SIZES);
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = API_KEY_PREFIX_LEN + 1;
-		ctl.entrysize = sizeof(KeyEntry);
-		ctl.hcxt = keys_cxt;
-		keys = hash_create("hoop_mcp api keys", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		keys_generation = cache_generation();
-	}
+	cache_table(&keys, &keys_cxt, &keys_generation, "hoop_mcp api keys",
+				API_KEY_PREFIX_LEN + 1, sizeof(KeyEntry));
 	e = hash_search(keys, prefix, HASH_FIND, NULL);
 	if (e)
 		return e;

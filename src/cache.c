@@ -15,8 +15,10 @@
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "request.h"
@@ -68,6 +70,32 @@ cache_generation(void)
 		watched_known = true;
 	}
 	return generation;
+}
+
+/*
+ * A cache table that is empty again whenever the generation changed: the
+ * table and everything its entries point to live in *cxt, rebuilt here.
+ * Keys are strings.
+ */
+HTAB *
+cache_table(HTAB **table, MemoryContext *cxt, uint64 *built_at, const char *name,
+			Size keysize, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	if (*table != NULL && *built_at == cache_generation())
+		return *table;
+	if (*cxt)
+		MemoryContextDelete(*cxt);
+	*cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp cache", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSetIdentifier(*cxt, name);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = *cxt;
+	*table = hash_create(name, 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	*built_at = cache_generation();
+	return *table;
 }
 
 /* The extension was dropped or re-created: table OIDs changed. */

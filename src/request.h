@@ -124,6 +124,7 @@ typedef struct Request
 extern void worker_enqueue(Request *req);
 extern void worker_request_done(Request *req);
 extern void worker_target_answered(Request *req);
+extern bool worker_try(void (*fn) (void *arg), void *arg, MemoryContext cxt, const char *what);
 extern void worker_job_finished(struct TargetJob *job);
 extern const char *worker_executor_name(void);
 extern bool worker_extension_ready(void);
@@ -175,6 +176,8 @@ extern void call_fail_all(int worker_index);
 
 /* cache.c */
 extern uint64 cache_generation(void);
+extern struct HTAB *cache_table(struct HTAB **table, MemoryContext *cxt, uint64 *built_at,
+								const char *name, Size keysize, Size entrysize);
 extern void cache_reset(void);
 
 /* plans.c */

@@ -468,20 +468,8 @@ connection_lookup(const char *name_or_id)
 
 	if (strlen(name_or_id) >= NAMEDATALEN * 4)
 		return NULL;			/* longer than any name or id */
-	if (conns == NULL || conns_generation != cache_generation())
-	{
-		HASHCTL		ctl;
-
-		if (conns_cxt)
-			MemoryContextDelete(conns_cxt);
-		conns_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp connections", ALLOCSET_DEFAULT_SIZES);
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = NAMEDATALEN * 4;
-		ctl.entrysize = sizeof(ConnEntry);
-		ctl.hcxt = conns_cxt;
-		conns = hash_create("hoop_mcp connections", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		conns_generation = cache_generation();
-	}
+	cache_table(&conns, &conns_cxt, &conns_generation, "hoop_mcp connections",
+				NAMEDATALEN * 4, sizeof(ConnEntry));
 	e = hash_search(conns, name_or_id, HASH_FIND, NULL);
 	if (e)
 		return e;
@@ -1036,6 +1024,34 @@ target_has_finished(void)
 	return !dlist_is_empty(&finished);
 }
 
+/* The UPDATE that finishes an exec's session, as the extension's own code. */
+static void
+finish_session(void *arg)
+{
+	TargetJob  *job = arg;
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, BOOLOID, INT4OID, INT8OID};
+	Datum		args[5];
+	volatile int rc = 0;
+
+	args[0] = UUIDPGetDatum(&job->session_id);
+	args[1] = PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len));
+	args[2] = BoolGetDatum(job->truncated);
+	args[3] = Int32GetDatum(job->exit_code);
+	args[4] = Int64GetDatum(job->elapsed_ms);
+	hoop_internal_write = true;
+	PG_TRY();
+	{
+		rc = hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		hoop_internal_write = false;
+	}
+	PG_END_TRY();
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not finish session");
+}
+
 /*
  * In the batch transaction: finish the session of every exec that ended,
  * each in its own subtransaction, and answer its caller if still waiting.
@@ -1043,47 +1059,15 @@ target_has_finished(void)
 void
 target_finish_sessions(void)
 {
-	Oid			argtypes[5] = {UUIDOID, TEXTOID, BOOLOID, INT4OID, INT8OID};
 	dlist_mutable_iter iter;
 
 	dlist_foreach_modify(iter, &finished)
 	{
 		TargetJob  *job = dlist_container(TargetJob, node, iter.cur);
-		MemoryContext oldcxt = CurrentMemoryContext;
-		ResourceOwner oldowner = CurrentResourceOwner;
-		Datum		args[5];
 
 		dlist_delete(iter.cur);
-		args[0] = UUIDPGetDatum(&job->session_id);
-		args[1] = PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len));
-		args[2] = BoolGetDatum(job->truncated);
-		args[3] = Int32GetDatum(job->exit_code);
-		args[4] = Int64GetDatum(job->elapsed_ms);
-
 		if (worker_extension_ready())
-		{
-			BeginInternalSubTransaction(NULL);
-			PG_TRY();
-			{
-				hoop_internal_write = true;
-				if (hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
-					elog(ERROR, "could not finish session");
-				hoop_internal_write = false;
-				ReleaseCurrentSubTransaction();
-			}
-			PG_CATCH();
-			{
-				hoop_internal_write = false;
-				MemoryContextSwitchTo(oldcxt);
-				ereport(LOG,
-						(errmsg("hoop_mcp: could not finish session: %s", CopyErrorData()->message)));
-				FlushErrorState();
-				RollbackAndReleaseCurrentSubTransaction();
-			}
-			PG_END_TRY();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-		}
+			(void) worker_try(finish_session, job, CurrentMemoryContext, "finish the session");
 
 		if (job->req)
 		{

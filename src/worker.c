@@ -150,33 +150,52 @@ answer_error(Request *req, ErrorData *edata)
 	}
 }
 
-/* Writes a request's audit row in its own subtransaction. */
-static void
-audit_in_subxact(Request *req)
+/*
+ * Runs fn(arg) in its own subtransaction; an ERROR is logged as "could not
+ * <what>" and rolled back, and false returned.  For writes the batch can
+ * lose without losing the other requests.
+ */
+bool
+worker_try(void (*fn) (void *arg), void *arg, MemoryContext cxt, const char *what)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
 
-	if (req->kind != REQ_HTTP || !worker_extension_ready())
-		return;
 	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(req->cxt);
+	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		audit_write(req);
+		fn(arg);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(req->cxt);
+		MemoryContextSwitchTo(cxt);
 		ereport(LOG,
-				(errmsg("hoop_mcp: could not write the audit row: %s", CopyErrorData()->message)));
+				(errmsg("hoop_mcp: could not %s: %s", what, CopyErrorData()->message)));
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
+	return ok;
+}
+
+static void
+audit_one(void *arg)
+{
+	audit_write((Request *) arg);
+}
+
+/* Writes a request's audit row in its own subtransaction. */
+static void
+audit_in_subxact(Request *req)
+{
+	if (req->kind == REQ_HTTP && worker_extension_ready())
+		(void) worker_try(audit_one, req, req->cxt, "write the audit row");
 }
 
 /*
