@@ -15,6 +15,7 @@ OBJS = \
 	src/tools.o \
 	src/plans.o \
 	src/cache.o \
+	src/connections.o \
 	src/target.o \
 	src/psql_split.o \
 	src/psql_format.o \
