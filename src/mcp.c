@@ -502,18 +502,21 @@ handle_post(Request *req)
 	if (!parse_rpc(req))
 		return;
 
-	/* A response or a notification from the client: nothing to answer. */
+	/*
+	 * A notification (or a response) from the client: nothing to answer,
+	 * but it belongs to a session like any request.
+	 */
 	if (req->rpc_method == NULL || req->rpc_id == NULL)
 	{
-		is_initialize = false;
-		if (req->rpc_method != NULL && req->mcp_session_id != NULL &&
-			!mcp_session_touch(req->mcp_session_id, &req->actor.id))
-		{
+		if (req->mcp_session_id == NULL)
+			mcp_set_error_response(req, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+		else if (!mcp_session_touch(req->mcp_session_id, &req->actor.id))
 			mcp_set_error_response(req, 404, -32001, "session not found");
-			return;
+		else
+		{
+			req->status = 202;
+			resetStringInfo(&req->response);
 		}
-		req->status = 202;
-		resetStringInfo(&req->response);
 		return;
 	}
 

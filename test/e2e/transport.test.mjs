@@ -61,10 +61,13 @@ test('notifications/initialized and client responses: 202 with an empty body', a
 	assert.equal(resp.text, '');
 });
 
-test('a request other than initialize without Mcp-Session-Id: 400', async () => {
+test('a request other than initialize without Mcp-Session-Id: 400 (notifications too)', async () => {
 	const r = await post(req('tools/list'), { key: fx.alice.key });
 	assert.equal(r.status, 400);
 	assert.ok(r.json.error);
+	const n = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { key: fx.alice.key });
+	assert.equal(n.status, 400);
+	assert.match(n.json.error.message, /Mcp-Session-Id/);
 });
 
 test('an unknown Mcp-Session-Id: 404 (requests and notifications)', async () => {
