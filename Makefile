@@ -21,6 +21,7 @@ OBJS = \
 	src/psql_format.o \
 	src/psql_run.o \
 	src/json.o \
+	src/jwt.o \
 	src/sqlapi.o \
 	src/util.o
 DATA = sql/hoop_mcp--$(EXTVERSION).sql
@@ -28,12 +29,12 @@ PGFILEDESC = "hoop_mcp - governed MCP server for AI agents"
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir) -DEXTVERSION=\"$(EXTVERSION)\"
-SHLIB_LINK = -lmicrohttpd -lpq
+SHLIB_LINK = -lmicrohttpd -lpq -lcrypto
 
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections sessions privileges
+REGRESS = install identity connections sessions jwt privileges
 REGRESS_OPTS = --dbname=contrib_regression
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
