@@ -21,6 +21,9 @@ OBJS = \
 	src/psql_format.o \
 	src/psql_run.o \
 	src/json.o \
+	src/oauth.o \
+	src/fetch.o \
+	src/jwk.o \
 	src/jwt.o \
 	src/sqlapi.o \
 	src/util.o
@@ -29,7 +32,7 @@ PGFILEDESC = "hoop_mcp - governed MCP server for AI agents"
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir) -DEXTVERSION=\"$(EXTVERSION)\"
-SHLIB_LINK = -lmicrohttpd -lpq -lcrypto
+SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts

@@ -235,7 +235,7 @@ auth_load_actor(Request *req, const pg_uuid_t *user_id)
 	Datum		args[1];
 
 	args[0] = UUIDPGetDatum(user_id);
-	if (hoop_execute_plan(hoop_plan(user_by_id_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(user_by_id_sql, 1, argtypes), args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up user");
 	if (SPI_processed != 1)
 	{

@@ -25,7 +25,7 @@
 
 static const char *const watched_tables[] = {
 	"users", "groups", "user_groups", "api_keys",
-	"connections", "connection_secrets", "access_control", "plugins", NULL
+	"connections", "connection_secrets", "access_control", "plugins", "auth_config", NULL
 };
 
 static Oid	watched[lengthof(watched_tables)];

@@ -127,7 +127,8 @@ queue_response(Request *req)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, req->www_authenticate);
 	if (req->allow_header)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST, DELETE");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+							req->cache_control ? req->cache_control : "no-store");
 	ret = MHD_queue_response(req->conn, req->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -140,6 +141,10 @@ queue_response(Request *req)
 static bool
 answer_directly(Request *req)
 {
+	/* OAuth discovery and registration read the configuration: batch. */
+	if (strncmp(req->path, "/.well-known/", 13) == 0 ||
+		strcmp(req->path, "/api/mcp/oauth/register") == 0)
+		return false;
 	if (strcmp(req->path, "/api/mcp") != 0)
 	{
 		mcp_set_error_response(req, 404, -32000, "not found: the MCP endpoint is /api/mcp");

@@ -36,6 +36,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "jwt.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "fmgr.h"
@@ -54,7 +56,6 @@ PG_FUNCTION_INFO_V1(hoop_mcp_jwt_verify);
 #define JWT_ALGORITHMS "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512"
 
 /* RFC 7518 3.3: RSA keys of 2048 bits or more. */
-#define JWT_MIN_RSA_BITS 2048
 
 typedef enum JwtFamily
 {
@@ -955,4 +956,73 @@ hoop_mcp_jwt_verify(PG_FUNCTION_ARGS)
 	values[2] = BoolGetDatum(valid);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------------------
+ * For the OAuth resource server (oauth.c): verification with a key from a
+ * JWKS, whose type the caller matched to the algorithm.
+ * ------------------------------------------------------------------------
+ */
+
+static const JwtAlg *
+jwt_find_alg(const char *name)
+{
+	for (int i = 0; i < lengthof(jwt_algs); i++)
+		if (strcmp(name, jwt_algs[i].name) == 0)
+			return &jwt_algs[i];
+	return NULL;
+}
+
+/*
+ * For an RS, PS or ES algorithm: *is_rsa, and for ES the curve's NID.
+ * *known is false for anything else (HS*, none, unknown names): those
+ * never verify a token on the OAuth path.
+ */
+int
+jwt_alg_curve_nid(const char *alg, bool *is_rsa, bool *known)
+{
+	const JwtAlg *a = jwt_find_alg(alg);
+
+	*known = a != NULL && a->family != JWT_HMAC;
+	*is_rsa = a != NULL && (a->family == JWT_RSA || a->family == JWT_PSS);
+	return a ? a->curve_nid : NID_undef;
+}
+
+bool
+jwt_b64url_decode(const char *s, int len, unsigned char **out, int *outlen)
+{
+	return b64url_decode(s, len, out, outlen);
+}
+
+/*
+ * Whether token (exactly three parts) carries a valid alg signature by
+ * key.  The key is borrowed: the caller keeps and frees it.
+ */
+bool
+jwt_verify_jws(const char *token, int len, const char *alg, EVP_PKEY *key)
+{
+	const JwtAlg *a = jwt_find_alg(alg);
+	JwtParts	parts;
+	JwtSsl		ssl;
+	volatile bool ok = false;
+
+	if (a == NULL || a->family == JWT_HMAC)
+		return false;
+	jwt_split(token, len, &parts);
+	if (parts.count != 3)
+		return false;
+	memset(&ssl, 0, sizeof(ssl));
+	ssl.pkey = key;
+	PG_TRY();
+	{
+		ok = jwt_verify_asymmetric(&ssl, a, token, parts.signed_len,
+								   parts.part[2], parts.len[2]);
+	}
+	PG_FINALLY();
+	{
+		ssl.pkey = NULL;		/* borrowed */
+		jwt_ssl_free(&ssl);
+	}
+	PG_END_TRY();
+	return ok;
 }

@@ -18,6 +18,7 @@
 #include "utils/numeric.h"
 
 #include "json.h"
+#include "oauth.h"
 #include "request.h"
 
 static const char *const supported_versions[] = {
@@ -163,16 +164,16 @@ origin_allowed(Request *req)
 	return true;
 }
 
+/*
+ * 401.  The challenge names the protected resource metadata when OAuth is
+ * on, and carries an error only when credentials were sent (RFC 6750 3.1).
+ */
 static void
 set_unauthorized(Request *req, const char *reason, bool token_given)
 {
 	mcp_set_error_response(req, 401, -32001, "unauthorized: a valid bearer token is required");
 	req->error_message = pstrdup(reason);
-	if (token_given)
-		req->www_authenticate = psprintf("Bearer realm=\"hoop_mcp\", error=\"invalid_token\", error_description=\"%s\"",
-										 reason);
-	else
-		req->www_authenticate = pstrdup("Bearer realm=\"hoop_mcp\"");
+	req->www_authenticate = oauth_challenge(token_given ? "invalid_token" : NULL, reason);
 }
 
 /* Authenticates the request; on failure the 401 answer is set. */
@@ -192,6 +193,19 @@ authenticate(Request *req)
 	{
 		set_unauthorized(req, "missing or malformed Authorization header", true);
 		return false;
+	}
+	switch (oauth_authenticate(req, auth + 7))
+	{
+		case OAUTH_OK:
+			return true;
+		case OAUTH_PARK:
+			req->parked = true;
+			return false;
+		case OAUTH_FAIL:
+			set_unauthorized(req, req->error_message, true);
+			return false;
+		case OAUTH_NOT_MINE:
+			break;
 	}
 	if (!auth_api_key(req, auth + 7))
 	{
@@ -555,6 +569,14 @@ handle_request(Request *req)
 										hoop_database));
 		return;
 	}
+	if (req->host && !host_allowed(req->host))
+	{
+		mcp_set_error_response(req, 403, -32000, "Forbidden: Host or Origin is not allowed");
+		return;
+	}
+	/* Discovery documents are public: any Origin may read them. */
+	if (oauth_route(req))
+		return;
 	if (!origin_allowed(req))
 	{
 		mcp_set_error_response(req, 403, -32000, "Forbidden: Host or Origin is not allowed");
@@ -562,7 +584,7 @@ handle_request(Request *req)
 	}
 	if (req->query_string_token)
 	{
-		mcp_set_error_response(req, 400, -32000, "Bad Request: tokens in the query string are refused; send Authorization: Bearer");
+		set_unauthorized(req, "tokens in the query string are refused; send Authorization: Bearer", true);
 		return;
 	}
 	if (!authenticate(req))

@@ -108,12 +108,19 @@ typedef struct Request
 	char	   *new_session_id;
 	char	   *www_authenticate;
 	bool		allow_header;	/* 405: add Allow */
+	const char *cache_control;	/* NULL: no-store */
 	bool		response_ready;
 	bool		want_sse;
 
 	/* Outcome (tools/call and REQ_CALL) */
 	bool		in_tool;		/* an ERROR now is the tool's answer */
 	ToolOutcome outcome;
+
+	/* Parked while the identity provider's keys are refreshed (oauth.c) */
+	bool		parked;
+	bool		parked_once;
+	TimestampTz park_until;
+	uint64		park_refreshes;
 
 	/* A query on a target database in flight for this request */
 	struct TargetJob *job;

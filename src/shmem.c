@@ -12,6 +12,8 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 
+#include "oauth.h"
+
 typedef struct HoopWorkers
 {
 	slock_t		mutex;
@@ -26,6 +28,7 @@ hoop_shmem_request(void)
 	RequestAddinShmemSpace(MAXALIGN(sizeof(HoopWorkers)));
 	RequestAddinShmemSpace(mcp_session_shmem_size());
 	RequestAddinShmemSpace(hoop_call_shmem_size());
+	RequestAddinShmemSpace(oauth_shmem_size());
 	RequestNamedLWLockTranche("hoop_mcp", 2);
 }
 
@@ -44,6 +47,7 @@ hoop_shmem_startup(void)
 	}
 	mcp_session_shmem_init(found);
 	hoop_call_shmem_init(found);
+	oauth_shmem_init(found);
 	LWLockRelease(AddinShmemInitLock);
 }
 

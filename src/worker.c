@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "json.h"
+#include "oauth.h"
 #include "request.h"
 
 static int	worker_index = 0;
@@ -35,6 +36,7 @@ static char executor_name[32];
 static dlist_head pending = DLIST_STATIC_INIT(pending);
 static dlist_head answered = DLIST_STATIC_INIT(answered);
 static dlist_head to_audit = DLIST_STATIC_INIT(to_audit);
+static dlist_head parked = DLIST_STATIC_INIT(parked);
 static Oid	extension_oid = InvalidOid;
 
 const char *
@@ -190,11 +192,19 @@ audit_one(void *arg)
 	audit_write((Request *) arg);
 }
 
+/* Every POST and DELETE is audited; GETs (discovery documents) are not. */
+static bool
+audited(Request *req)
+{
+	return req->kind == REQ_HTTP && worker_extension_ready() &&
+		(strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0);
+}
+
 /* Writes a request's audit row in its own subtransaction. */
 static void
 audit_in_subxact(Request *req)
 {
-	if (req->kind == REQ_HTTP && worker_extension_ready())
+	if (audited(req))
 		(void) worker_try(audit_one, req, req->cxt, "write the audit row");
 }
 
@@ -226,7 +236,7 @@ run_request(Request *req)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	bool		audit = req->kind == REQ_HTTP && worker_extension_ready();
+	bool		audit = audited(req);
 	volatile bool failed = false;
 
 	BeginInternalSubTransaction(NULL);
@@ -238,7 +248,7 @@ run_request(Request *req)
 		else
 			handle_call(req);
 		hoop_acting_user = NULL;
-		if (audit && req->job == NULL)
+		if (audit && req->job == NULL && !req->parked)
 			audit_write(req);
 		ReleaseCurrentSubTransaction();
 	}
@@ -320,7 +330,9 @@ run_batch(void)
 
 		dlist_delete(iter.cur);
 		run_request(req);
-		if (req->job != NULL)
+		if (req->parked)
+			dlist_push_tail(&parked, &req->node);
+		else if (req->job != NULL)
 			dlist_push_tail(&starting, &req->node);
 		else if (!req->response_ready)
 			worker_request_done(req);
@@ -383,6 +395,39 @@ reconcile_on_start(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/*
+ * Requests parked while the identity provider's keys are refreshed run
+ * again once the refresher finished, or after a few seconds anyway (then
+ * they fail with "unknown key id").
+ */
+static void
+unpark(TimestampTz now, long *timeout)
+{
+	dlist_mutable_iter iter;
+	uint64		refreshes = oauth_refresh_count();
+
+	dlist_foreach_modify(iter, &parked)
+	{
+		Request    *req = dlist_container(Request, node, iter.cur);
+
+		if (req->park_refreshes != refreshes || now >= req->park_until)
+		{
+			dlist_delete(iter.cur);
+			req->parked = false;
+			req->parked_once = true;
+			req->error_message = NULL;
+			worker_enqueue(req);
+		}
+		else
+		{
+			long		ms = (long) ((req->park_until - now) / 1000) + 1;
+
+			if (*timeout < 0 || ms < *timeout)
+				*timeout = ms;
+		}
+	}
+}
+
 void
 hoop_worker_main(Datum arg)
 {
@@ -429,6 +474,8 @@ hoop_worker_main(Datum arg)
 
 		if (http_timeout >= 0 && (timeout < 0 || http_timeout < timeout))
 			timeout = http_timeout;
+		unpark(now, &timeout);
+
 		/*
 		 * Work that arrived after the last batch (a request read by the last
 		 * MHD_run, a query that ended while it was being sent): do not sleep.

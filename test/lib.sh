@@ -17,7 +17,7 @@ as_postgres() {
 # Debian packages needed to build, run and test hoop_mcp.
 install_deps() {
 	local pkgs="build-essential postgresql-15 postgresql-client-15 postgresql-server-dev-15
-		libmicrohttpd-dev libssl-dev libpq-dev libipc-run-perl curl ca-certificates"
+		libmicrohttpd-dev libssl-dev libcurl4-openssl-dev libpq-dev libipc-run-perl curl ca-certificates"
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
 	local missing=""
 	for p in $pkgs; do
