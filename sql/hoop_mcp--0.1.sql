@@ -1672,6 +1672,8 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	u hoop_mcp.users;
 	clean_email text := pg_catalog.lower(pg_catalog.btrim(_oauth_user.email));
+	current_groups text[];
+	wanted text[];
 BEGIN
 	SELECT * INTO u FROM hoop_mcp.users x WHERE x.subject = _oauth_user.subject;
 	IF NOT FOUND THEN
@@ -1701,13 +1703,20 @@ BEGIN
 		UPDATE hoop_mcp.users x SET name = _oauth_user.name, updated_at = pg_catalog.now() WHERE x.id = u.id;
 	END IF;
 	IF groups IS NOT NULL THEN
-		-- Groups follow the token, keeping an admin grant made here (hoop's mergeAdmin).
-		PERFORM hoop_mcp._ensure_groups(groups);
-		DELETE FROM hoop_mcp.user_groups g
-		WHERE g.user_id = u.id AND g.group_name <> ALL (groups) AND g.group_name <> hoop_mcp._admin_group();
-		INSERT INTO hoop_mcp.user_groups (user_id, group_name)
-		SELECT DISTINCT u.id, x FROM pg_catalog.unnest(groups) x WHERE x <> ''
-		ON CONFLICT DO NOTHING;
+		-- Groups follow the token, keeping an admin grant made here (hoop's
+		-- mergeAdmin).  Written only when they differ: every write tells
+		-- the workers' caches to reload.
+		current_groups := hoop_mcp._user_groups(u.id);
+		SELECT coalesce(pg_catalog.array_agg(DISTINCT x ORDER BY x), '{}') INTO wanted
+		FROM (SELECT x FROM pg_catalog.unnest(groups) x WHERE x <> ''
+			  UNION SELECT hoop_mcp._admin_group() WHERE hoop_mcp._admin_group() = ANY (current_groups)) w;
+		IF wanted IS DISTINCT FROM current_groups THEN
+			PERFORM hoop_mcp._ensure_groups(wanted);
+			DELETE FROM hoop_mcp.user_groups g WHERE g.user_id = u.id AND g.group_name <> ALL (wanted);
+			INSERT INTO hoop_mcp.user_groups (user_id, group_name)
+			SELECT u.id, x FROM pg_catalog.unnest(wanted) x
+			ON CONFLICT DO NOTHING;
+		END IF;
 	END IF;
 	id := u.id;
 END
