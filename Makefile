@@ -37,7 +37,7 @@ SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections sessions jwt privileges
+REGRESS = install identity connections sessions jwt oauth privileges
 REGRESS_OPTS = --dbname=contrib_regression
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

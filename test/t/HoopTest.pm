@@ -24,6 +24,7 @@ our @EXPORT = qw(
   setup_hoop add_user mcp_initialize tool_call tool_json
   worker_pid worker_pids wait_worker_pid wait_new_worker_pid
   bg_http bg_wait bg_running poll_ok decode_json_safe
+  http_url http_request
 );
 
 my %http_port;
@@ -112,6 +113,26 @@ sub http_post
 		%{ $opt{headers} // {} });
 	my $res = $http->request('POST', mcp_url($node),
 		{ headers => \%h, content => $body });
+	$res->{json} = decode_json_safe($res->{content});
+	return $res;
+}
+
+sub http_url
+{
+	my ($node, $path) = @_;
+	return 'http://127.0.0.1:' . hoop_port($node) . $path;
+}
+
+# http_request(NODE, METHOD, PATH, content => ..., headers => {...})
+# Any request to the worker's HTTP port; the answer as HTTP::Tiny gives it
+# (lower-cased header names) plus json, the parsed body (or undef).
+sub http_request
+{
+	my ($node, $method, $path, %opt) = @_;
+	my $http = HTTP::Tiny->new(timeout => $opt{timeout} // 30, keep_alive => 0);
+	my %args = (headers => $opt{headers} // {});
+	$args{content} = $opt{content} if defined $opt{content};
+	my $res = $http->request($method, http_url($node, $path), \%args);
 	$res->{json} = decode_json_safe($res->{content});
 	return $res;
 }
