@@ -118,6 +118,8 @@ CREATE ROLE regress_oauth_admin IN ROLE hoop_mcp_admin;
 CREATE ROLE regress_oauth_auditor IN ROLE hoop_mcp_auditor;
 SET ROLE regress_oauth_admin;
 SELECT hoop_mcp.mcp_auth_configure(groups_claim => 'groups');
+-- Plain http to loopback is for superusers: no probing the server's own ports.
+SELECT hoop_mcp.configure_oidc('http://127.0.0.1:1');
 SELECT count(*) AS status_lines FROM hoop_mcp.mcp_auth_status();
 SELECT client_secret FROM hoop_mcp.auth_config;
 SET ROLE regress_oauth_auditor;

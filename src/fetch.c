@@ -54,7 +54,11 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return InterruptPending ? 1 : 0;
 }
 
-/* Whether url is https://..., or http:// to a loopback host. */
+/*
+ * Whether url is https://..., or http:// to a loopback host.  Plain http
+ * is for superusers only (tests, a local IdP): it would let anyone else
+ * who may configure the provider probe services on the server's loopback.
+ */
 bool
 fetch_url_allowed(const char *url)
 {
@@ -64,7 +68,7 @@ fetch_url_allowed(const char *url)
 
 	if (strncmp(url, "https://", 8) == 0)
 		return true;
-	if (strncmp(url, "http://", 7) != 0)
+	if (strncmp(url, "http://", 7) != 0 || !superuser_arg(GetOuterUserId()))
 		return false;
 	url += 7;
 	if (strncmp(url, "[::1]", 5) == 0 && (url[5] == ':' || url[5] == '/' || url[5] == '\0'))
@@ -92,7 +96,7 @@ fetch_json(const char *url)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("refusing to fetch \"%s\"", url),
-				 errhint("Identity provider URLs must use https:// (http:// only to localhost).")));
+				 errhint("Identity provider URLs must use https:// (http:// only to localhost, and only for superusers).")));
 	if (!curl_ready)
 	{
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)

@@ -558,8 +558,13 @@ oauth_authenticate(Request *req, const char *token)
 		return fail(req, "token has no numeric 'exp' claim");
 	if (now >= exp + LEEWAY_S)
 		return fail(req, "token is expired");
-	if (number_claim(payload, "nbf", &nbf) && now + LEEWAY_S < nbf)
-		return fail(req, "token is not valid yet (nbf)");
+	if (jv_key(&payload->root, "nbf", &v) != NULL)
+	{
+		if (!number_claim(payload, "nbf", &nbf))
+			return fail(req, "token 'nbf' claim is not a number");
+		if (now + LEEWAY_S < nbf)
+			return fail(req, "token is not valid yet (nbf)");
+	}
 
 	bound = claim_has(payload, "aud", c->resource_canon, true);
 	if (!bound && c->client_id)

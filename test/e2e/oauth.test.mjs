@@ -178,6 +178,12 @@ test('attack: nbf in the future', async () => {
 		'token is not valid yet (nbf)', { what: 'nbf in the future' });
 });
 
+test('attack: nbf that is not a number', async () => {
+	const sub = uniq('nbfnan');
+	await refused(mint(claims({ sub, email: `${sub}@example.com`, nbf: 'soon' })),
+		"token 'nbf' claim is not a number", { what: 'nbf not a number' });
+});
+
 test('attack: unknown kid', async () => {
 	const sub = uniq('kid');
 	await refused(mint(claims({ sub, email: `${sub}@example.com` }), { kid: 'e2e-unknown', key: unpublished.privateKey }),
