@@ -9,6 +9,8 @@ OBJS = \
 	src/mcp_session.o \
 	src/call.o \
 	src/worker.o \
+	src/changes.o \
+	src/waits.o \
 	src/http.o \
 	src/mcp.o \
 	src/auth.o \
@@ -37,7 +39,7 @@ SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections sessions jwt oauth privileges
+REGRESS = install identity connections sessions reviews jwt oauth privileges
 REGRESS_OPTS = --dbname=contrib_regression
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

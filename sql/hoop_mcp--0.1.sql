@@ -230,6 +230,83 @@ COMMENT ON TABLE hoop_mcp.sessions IS 'Every execution, written before it runs a
 COMMENT ON COLUMN hoop_mcp.sessions.user_id IS 'The user''s subject, as in hoop.';
 
 -- ---------------------------------------------------------------------------
+-- Access request rules and reviews: human approval before a command runs
+-- (hoop-mcp.md 2.8, 5).  A rule names connections and who must be
+-- reviewed; an exec it applies to stores its session and a PENDING review
+-- instead of running.  Review rows are the state machine: PENDING ->
+-- APPROVED -> PROCESSING -> EXECUTED, or REJECTED / REVOKED.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.access_request_rules (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	name		text NOT NULL UNIQUE,
+	description	text,
+	access_type	text NOT NULL CHECK (access_type IN ('jit', 'command', 'jit_command')),
+	connection_names text[] NOT NULL DEFAULT '{}',
+	approval_required_groups text[] NOT NULL DEFAULT '{}',
+	reviewers_groups text[] NOT NULL DEFAULT '{}',
+	all_groups_must_approve boolean NOT NULL DEFAULT false,
+	min_approvals integer,
+	force_approval_groups text[] NOT NULL DEFAULT '{}',
+	skip_review_groups text[] NOT NULL DEFAULT '{}',
+	access_max_duration integer,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.access_request_rules IS 'Which executions need a review, and who reviews them (hoop''s access request rules).';
+
+CREATE TYPE hoop_mcp.review_status AS ENUM
+	('PENDING', 'APPROVED', 'REJECTED', 'REVOKED', 'PROCESSING', 'EXECUTED');
+
+CREATE TABLE hoop_mcp.reviews (
+	id			uuid PRIMARY KEY,
+	session_id	uuid NOT NULL UNIQUE REFERENCES hoop_mcp.sessions,
+	connection_id uuid,
+	connection_name text NOT NULL,
+	type		text NOT NULL CHECK (type IN ('onetime', 'jit')),
+	status		hoop_mcp.review_status NOT NULL DEFAULT 'PENDING',
+	input_env_vars jsonb,
+	input_client_args text[],
+	access_duration_sec integer,
+	owner_id	text NOT NULL,
+	owner_email	text NOT NULL,
+	owner_name	text,
+	time_window	jsonb,
+	access_request_rule_name text,
+	force_approval_groups text[] NOT NULL DEFAULT '{}',
+	min_approvals integer,
+	rejection_reason text,
+	revoked_at	timestamptz,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+CREATE INDEX ON hoop_mcp.reviews (owner_id, connection_name) WHERE type = 'jit';
+COMMENT ON TABLE hoop_mcp.reviews IS 'One review per gated execution; id equals the session id (hoop''s review_id = session_id).  revoked_at is when an approved JIT grant ends.';
+
+CREATE TABLE hoop_mcp.review_groups (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	review_id	uuid NOT NULL REFERENCES hoop_mcp.reviews ON DELETE CASCADE,
+	group_name	text NOT NULL,
+	status		hoop_mcp.review_status NOT NULL DEFAULT 'PENDING',
+	reviewer_id	text,
+	reviewer_email text,
+	reviewer_name text,
+	reviewed_at	timestamptz,
+	forced_review boolean NOT NULL DEFAULT false,
+	UNIQUE (review_id, group_name)
+);
+COMMENT ON TABLE hoop_mcp.review_groups IS 'Each reviewer group of a review and what it decided, by whom, when.';
+
+-- Every review and session transition is published at commit: NOTIFY on
+-- hoop_mcp_reviews / hoop_mcp_sessions with {id, session_id, status,
+-- previous_status}, and a wake-up of reviews_wait.  In C: it fires on
+-- every exec.
+CREATE FUNCTION hoop_mcp._publish_change() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'hoop_mcp_publish_change' LANGUAGE C;
+CREATE TRIGGER reviews_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.reviews
+	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_reviews');
+CREATE TRIGGER sessions_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.sessions
+	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_sessions');
+
+-- ---------------------------------------------------------------------------
 -- Security audit log: every POST and DELETE on /api/mcp, answered or not.
 -- ---------------------------------------------------------------------------
 CREATE TABLE hoop_mcp.security_audit_log (
@@ -290,7 +367,7 @@ DECLARE
 	t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['users', 'groups', 'user_groups', 'api_keys', 'connections',
-							 'connection_secrets', 'access_control', 'plugins'] LOOP
+							 'connection_secrets', 'access_control', 'plugins', 'access_request_rules'] LOOP
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hoop_mcp.%I
 			FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._cache_invalidate()', t || '_changed', t);
 	END LOOP;
@@ -308,6 +385,9 @@ SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.connection_secrets', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.plugins', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.access_control', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.access_request_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.reviews', '');
+SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.review_groups', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.security_audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('hoop_mcp.security_audit_log_id_seq', '');
 
@@ -1165,10 +1245,27 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 			'session_batch_id', s.session_batch_id, 'labels', s.labels,
 			'metadata', CASE WHEN s.metadata <> '{}' THEN s.metadata END,
 			'integrations_metadata', s.integrations_metadata, 'metrics', s.metrics,
-			'connection_tags', CASE WHEN s.connection_tags <> '{}' THEN s.connection_tags END))
+			'connection_tags', CASE WHEN s.connection_tags <> '{}' THEN s.connection_tags END,
+			'review', (SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+							'id', r.id, 'type', r.type, 'status', r.status,
+							'access_duration', r.access_duration_sec::bigint * 1000000000,
+							'access_request_rule_name', r.access_request_rule_name))
+					   FROM hoop_mcp.reviews r WHERE r.session_id = s.id)))
 $$;
 
--- A session the caller may read: the owner, admins and auditors.
+-- Whether groups g review the session: a reviewer needs to read what they
+-- approve.
+CREATE FUNCTION hoop_mcp._reviews_session(session_id uuid, g text[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT EXISTS (SELECT 1 FROM hoop_mcp.reviews r
+				   WHERE r.session_id = $1
+					 AND (r.force_approval_groups && $2
+						  OR EXISTS (SELECT 1 FROM hoop_mcp.review_groups rg
+									 WHERE rg.review_id = r.id AND rg.group_name = ANY ($2))))
+$$;
+
+-- A session the caller may read: the owner, its reviewers, admins and
+-- auditors.
 CREATE FUNCTION hoop_mcp._readable_session(id text) RETURNS hoop_mcp.sessions
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1183,7 +1280,8 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
 	END IF;
-	IF s.user_id <> u.subject AND NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g)) THEN
+	IF s.user_id <> u.subject AND NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g))
+	   AND NOT hoop_mcp._reviews_session(s.id, g) THEN
 		RAISE EXCEPTION 'access denied: you can only view your own sessions or must be admin/auditor'
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
@@ -1271,12 +1369,14 @@ BEGIN
 	-- fetching one row more than asked.
 	WITH visible AS (
 		SELECT s.* FROM hoop_mcp.sessions s
-		WHERE (privileged OR s.user_id = u.subject)
+		WHERE (privileged OR s.user_id = u.subject OR hoop_mcp._reviews_session(s.id, g))
 		  AND (sessions_list."user" IS NULL OR s.user_id LIKE sessions_list."user"
 			   OR s.user_email LIKE pg_catalog.lower(sessions_list."user"))
 		  AND (sessions_list.connection IS NULL OR s.connection LIKE sessions_list.connection)
 		  AND (sessions_list.type IS NULL OR s.connection_type LIKE sessions_list.type)
-		  AND (sessions_list.review_status IS NULL OR false)
+		  AND (sessions_list.review_status IS NULL OR EXISTS (
+				SELECT 1 FROM hoop_mcp.reviews r
+				WHERE r.session_id = s.id AND r.status::text LIKE pg_catalog.upper(sessions_list.review_status)))
 		  AND (t_start IS NULL OR s.created_at BETWEEN t_start AND t_end)
 	)
 	SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM visible LIMIT 10001) c),
@@ -1294,6 +1394,577 @@ END
 $$;
 
 -- ===========================================================================
+-- Tools: access request rules (hoop's access_request_rules_*)
+-- ===========================================================================
+
+CREATE FUNCTION hoop_mcp._rule_map(r hoop_mcp.access_request_rules) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.jsonb_build_object(
+			'id', r.id, 'name', r.name, 'access_type', r.access_type,
+			'all_groups_must_approve', r.all_groups_must_approve,
+			'created_at', r.created_at, 'updated_at', r.updated_at,
+			'approval_required_groups', pg_catalog.to_jsonb(r.approval_required_groups))
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'description', r.description,
+			'connection_names', CASE WHEN r.connection_names <> '{}' THEN pg_catalog.to_jsonb(r.connection_names) END,
+			'reviewers_groups', CASE WHEN r.reviewers_groups <> '{}' THEN pg_catalog.to_jsonb(r.reviewers_groups) END,
+			'force_approval_groups', CASE WHEN r.force_approval_groups <> '{}' THEN pg_catalog.to_jsonb(r.force_approval_groups) END,
+			'skip_review_groups', CASE WHEN r.skip_review_groups <> '{}' THEN pg_catalog.to_jsonb(r.skip_review_groups) END,
+			'min_approvals', r.min_approvals,
+			'access_max_duration', r.access_max_duration))
+$$;
+
+-- hoop's validation, for create and update.
+CREATE FUNCTION hoop_mcp._check_rule(access_type text, connection_names text[], reviewers_groups text[],
+									 all_groups_must_approve boolean, min_approvals integer,
+									 approval_required_groups text[], skip_review_groups text[],
+									 attributes text[], access_max_duration integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF coalesce(pg_catalog.cardinality(attributes), 0) > 0 THEN
+		RAISE EXCEPTION 'attributes are not supported by hoop_mcp' USING ERRCODE = 'feature_not_supported',
+			HINT = 'Name the connections in connection_names.';
+	END IF;
+	IF coalesce(pg_catalog.cardinality(connection_names), 0) = 0 THEN
+		RAISE EXCEPTION 'either connection_names or attributes must have at least 1 entry'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF access_type IS NULL OR access_type NOT IN ('jit', 'command', 'jit_command') THEN
+		RAISE EXCEPTION 'access_type must be one of ''jit'', ''command'' or ''jit_command'''
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(pg_catalog.cardinality(reviewers_groups), 0) = 0 THEN
+		RAISE EXCEPTION 'reviewers_groups must have at least 1 entry' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT coalesce(all_groups_must_approve, false) AND coalesce(min_approvals, 0) < 1 THEN
+		RAISE EXCEPTION 'min_approvals must be at least 1 when all_groups_must_approve is false'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(pg_catalog.cardinality(skip_review_groups), 0) > 0 AND
+	   coalesce(pg_catalog.cardinality(approval_required_groups), 0) > 0 THEN
+		RAISE EXCEPTION 'skip_review_groups can only be set when approval_required_groups is empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF access_max_duration IS NOT NULL AND access_max_duration < 1 THEN
+		RAISE EXCEPTION 'access_max_duration must be a positive number of seconds'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_request_rules_list(page integer DEFAULT NULL, page_size integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	p integer := greatest(coalesce(page, 1), 1);
+	size integer := greatest(coalesce(page_size, 0), 0);
+	total bigint;
+	data jsonb;
+BEGIN
+	PERFORM hoop_mcp._require_admin_or_auditor();
+	SELECT pg_catalog.count(*) INTO total FROM hoop_mcp.access_request_rules;
+	SELECT coalesce(pg_catalog.jsonb_agg(hoop_mcp._rule_map(r) ORDER BY r.name), '[]') INTO data
+	FROM (SELECT * FROM hoop_mcp.access_request_rules ORDER BY name
+		  LIMIT CASE WHEN size > 0 THEN size END OFFSET CASE WHEN size > 0 THEN (p - 1) * size ELSE 0 END) r;
+	RETURN pg_catalog.jsonb_build_object(
+		'pages', pg_catalog.jsonb_build_object('total', total, 'page', p, 'size', size),
+		'data', data);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp._rule_by_name(name text) RETURNS hoop_mcp.access_request_rules
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r hoop_mcp.access_request_rules;
+BEGIN
+	IF coalesce($1, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO r FROM hoop_mcp.access_request_rules x WHERE x.name = $1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'access request rule not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN r;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_request_rules_get(name text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin_or_auditor();
+	RETURN hoop_mcp._rule_map(hoop_mcp._rule_by_name(access_request_rules_get.name));
+END
+$$;
+
+-- Create (replace = false) or replace every field of a rule (hoop's update
+-- is a full replacement).
+CREATE FUNCTION hoop_mcp._rule_save(replace boolean, name text, access_type text,
+									approval_required_groups text[], reviewers_groups text[],
+									all_groups_must_approve boolean, description text,
+									connection_names text[], force_approval_groups text[],
+									skip_review_groups text[], min_approvals integer,
+									access_max_duration integer, attributes text[])
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r hoop_mcp.access_request_rules;
+	names text[];
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	IF coalesce(_rule_save.name, '') = '' THEN
+		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT replace AND NOT hoop_mcp._name_valid(_rule_save.name) THEN
+		RAISE EXCEPTION 'name: it must contain between 3 and 254 alphanumeric characters, it may include (-), (_) or (.) characters'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM hoop_mcp._check_rule(access_type, connection_names, reviewers_groups, all_groups_must_approve,
+								 min_approvals, approval_required_groups, skip_review_groups, attributes,
+								 access_max_duration);
+	SELECT pg_catalog.array_agg(DISTINCT c ORDER BY c) INTO names FROM pg_catalog.unnest(connection_names) c;
+	IF EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules x
+			   WHERE x.access_type = _rule_save.access_type AND x.name <> _rule_save.name
+				 AND (SELECT pg_catalog.array_agg(DISTINCT c ORDER BY c) FROM pg_catalog.unnest(x.connection_names) c) = names) THEN
+		RAISE EXCEPTION 'an access request rule with the same connection names and access type already exists'
+			USING ERRCODE = 'unique_violation';
+	END IF;
+	IF replace THEN
+		UPDATE hoop_mcp.access_request_rules x SET
+			access_type = _rule_save.access_type, description = _rule_save.description,
+			connection_names = names,
+			approval_required_groups = coalesce(_rule_save.approval_required_groups, '{}'),
+			reviewers_groups = _rule_save.reviewers_groups,
+			all_groups_must_approve = coalesce(_rule_save.all_groups_must_approve, false),
+			min_approvals = _rule_save.min_approvals,
+			force_approval_groups = coalesce(_rule_save.force_approval_groups, '{}'),
+			skip_review_groups = coalesce(_rule_save.skip_review_groups, '{}'),
+			access_max_duration = _rule_save.access_max_duration,
+			updated_at = pg_catalog.now()
+		WHERE x.name = _rule_save.name
+		RETURNING * INTO r;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'access request rule not found' USING ERRCODE = 'no_data_found';
+		END IF;
+	ELSE
+		BEGIN
+			INSERT INTO hoop_mcp.access_request_rules AS x (name, access_type, description, connection_names,
+				approval_required_groups, reviewers_groups, all_groups_must_approve, min_approvals,
+				force_approval_groups, skip_review_groups, access_max_duration)
+			VALUES (_rule_save.name, _rule_save.access_type, _rule_save.description, names,
+				coalesce(_rule_save.approval_required_groups, '{}'), _rule_save.reviewers_groups,
+				coalesce(_rule_save.all_groups_must_approve, false), _rule_save.min_approvals,
+				coalesce(_rule_save.force_approval_groups, '{}'), coalesce(_rule_save.skip_review_groups, '{}'),
+				_rule_save.access_max_duration)
+			RETURNING * INTO r;
+		EXCEPTION WHEN unique_violation THEN
+			RAISE EXCEPTION 'access request rule with the same name already exists' USING ERRCODE = 'unique_violation';
+		END;
+	END IF;
+	RETURN hoop_mcp._rule_map(r);
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.access_request_rules_create(name text, access_type text,
+		approval_required_groups text[], reviewers_groups text[], all_groups_must_approve boolean,
+		description text DEFAULT NULL, connection_names text[] DEFAULT NULL,
+		force_approval_groups text[] DEFAULT NULL, skip_review_groups text[] DEFAULT NULL,
+		min_approvals integer DEFAULT NULL, access_max_duration integer DEFAULT NULL,
+		attributes text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._rule_save(false, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+$$;
+
+CREATE FUNCTION hoop_mcp.access_request_rules_update(name text, access_type text,
+		approval_required_groups text[], reviewers_groups text[], all_groups_must_approve boolean,
+		description text DEFAULT NULL, connection_names text[] DEFAULT NULL,
+		force_approval_groups text[] DEFAULT NULL, skip_review_groups text[] DEFAULT NULL,
+		min_approvals integer DEFAULT NULL, access_max_duration integer DEFAULT NULL,
+		attributes text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._rule_save(true, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+$$;
+
+CREATE FUNCTION hoop_mcp.access_request_rules_delete(name text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM hoop_mcp._require_admin();
+	PERFORM hoop_mcp._rule_by_name(access_request_rules_delete.name);
+	DELETE FROM hoop_mcp.access_request_rules x WHERE x.name = access_request_rules_delete.name;
+	RETURN pg_catalog.to_jsonb(pg_catalog.format('access request rule "%s" deleted successfully',
+												 access_request_rules_delete.name));
+END
+$$;
+
+-- ===========================================================================
+-- Tools: reviews (hoop-mcp.md 5)
+-- ===========================================================================
+
+-- hoop's reviewToMap (access_duration in nanoseconds, as Go's Duration).
+CREATE FUNCTION hoop_mcp._review_map(r hoop_mcp.reviews) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_catalog.jsonb_build_object('id', r.id, 'session', r.session_id, 'type', r.type,
+			'status', r.status, 'created_at', r.created_at)
+		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'access_duration', r.access_duration_sec::bigint * 1000000000,
+			'revoke_at', r.revoked_at,
+			'access_request_rule_name', r.access_request_rule_name,
+			'min_approvals', r.min_approvals,
+			'force_approval_groups', CASE WHEN r.force_approval_groups <> '{}' THEN pg_catalog.to_jsonb(r.force_approval_groups) END,
+			'connection_name', r.connection_name,
+			'owner_email', r.owner_email,
+			'rejection_reason', r.rejection_reason,
+			'time_window', r.time_window,
+			'review_groups_data', (
+				SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', g.id, 'group', g.group_name,
+						'status', g.status, 'forced_review', g.forced_review)
+					|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+						'reviewed_by', CASE WHEN g.reviewer_id IS NOT NULL THEN pg_catalog.jsonb_build_object(
+							'id', g.reviewer_id, 'name', coalesce(g.reviewer_name, ''), 'email', g.reviewer_email) END,
+						'review_date', g.reviewed_at)) ORDER BY g.group_name)
+				FROM hoop_mcp.review_groups g WHERE g.review_id = r.id)))
+$$;
+
+-- A review the caller may see: its owner, members of its reviewer or force
+-- approval groups, admins and auditors (hoop shows every review to every
+-- user).
+CREATE FUNCTION hoop_mcp._readable_review(id text, for_update boolean DEFAULT false)
+RETURNS hoop_mcp.reviews
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	r hoop_mcp.reviews;
+BEGIN
+	IF coalesce($1, '') = '' THEN
+		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF for_update THEN
+		SELECT * INTO r FROM hoop_mcp.reviews x
+		WHERE x.id::text = pg_catalog.lower($1) OR x.session_id::text = pg_catalog.lower($1) FOR UPDATE;
+	ELSE
+		SELECT * INTO r FROM hoop_mcp.reviews x
+		WHERE x.id::text = pg_catalog.lower($1) OR x.session_id::text = pg_catalog.lower($1);
+	END IF;
+	IF NOT FOUND OR NOT (r.owner_id = u.subject OR hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g)
+						 OR r.force_approval_groups && g
+						 OR EXISTS (SELECT 1 FROM hoop_mcp.review_groups rg
+									WHERE rg.review_id = r.id AND rg.group_name = ANY (g))) THEN
+		RAISE EXCEPTION 'review not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN r;
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.reviews_list() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	privileged boolean := hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g);
+BEGIN
+	RETURN (SELECT coalesce(pg_catalog.jsonb_agg(hoop_mcp._review_map(r) ORDER BY r.created_at DESC, r.id), '[]')
+			FROM hoop_mcp.reviews r
+			WHERE privileged OR r.owner_id = u.subject OR r.force_approval_groups && g
+			   OR EXISTS (SELECT 1 FROM hoop_mcp.review_groups rg
+						  WHERE rg.review_id = r.id AND rg.group_name = ANY (g)));
+END
+$$;
+
+CREATE FUNCTION hoop_mcp.reviews_get(id text) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._review_map(hoop_mcp._readable_review($1))
+$$;
+
+-- Sessions follow their review: ready when approved, done when rejected or
+-- revoked.  Sessions are append-only; this C function is the extension's
+-- own, allowed writer (hoop_internal_write).
+CREATE FUNCTION hoop_mcp._session_transition(session_id uuid, status text,
+											 output text DEFAULT NULL, exit_code integer DEFAULT NULL,
+											 executor text DEFAULT NULL)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'hoop_mcp_session_transition' LANGUAGE C VOLATILE;
+
+-- "HH:MM" in 24-hour form.
+CREATE FUNCTION hoop_mcp._valid_hhmm(t text) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT $1 ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
+$$;
+
+CREATE FUNCTION hoop_mcp.reviews_update(id text, status text, time_window jsonb DEFAULT NULL,
+										force_review boolean DEFAULT NULL, rejection_reason text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	is_admin boolean := hoop_mcp._is_admin(g);
+	r hoop_mcp.reviews;
+	want text := pg_catalog.upper(coalesce(reviews_update.status, ''));
+	matched text[];
+	ngroups integer;
+	approved integer;
+	needed integer;
+	forced text;
+	new_status hoop_mcp.review_status;
+BEGIN
+	IF want NOT IN ('APPROVED', 'REJECTED', 'REVOKED') THEN
+		RAISE EXCEPTION 'failed updating review: unknown status' USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'status is APPROVED, REJECTED or REVOKED.';
+	END IF;
+	r := hoop_mcp._readable_review(reviews_update.id, true);
+	IF r.status NOT IN ('PENDING', 'APPROVED') THEN
+		RAISE EXCEPTION 'review is in wrong state' USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF want = 'REVOKED' THEN
+		IF r.status <> 'APPROVED' THEN
+			RAISE EXCEPTION 'review is in wrong state' USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		IF r.type <> 'jit' THEN
+			RAISE EXCEPTION 'review not found' USING ERRCODE = 'no_data_found';
+		END IF;
+	END IF;
+	IF r.owner_id = u.subject AND want = 'APPROVED' AND NOT is_admin THEN
+		RAISE EXCEPTION 'unable to self approve review' USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF time_window IS NOT NULL AND want = 'APPROVED' THEN
+		IF r.time_window IS NOT NULL THEN
+			RAISE EXCEPTION 'time window can only be set once' USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		IF coalesce(time_window->'configuration'->>'start_time', '') = '' OR
+		   coalesce(time_window->'configuration'->>'end_time', '') = '' THEN
+			RAISE EXCEPTION 'both from and to time must be provided' USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF NOT hoop_mcp._valid_hhmm(time_window->'configuration'->>'start_time') THEN
+			RAISE EXCEPTION 'invalid start_time format, expected HH:MM in 24-hour format' USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF NOT hoop_mcp._valid_hhmm(time_window->'configuration'->>'end_time') THEN
+			RAISE EXCEPTION 'invalid end_time format, expected HH:MM in 24-hour format' USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	END IF;
+
+	IF coalesce(force_review, false) THEN
+		-- A force-approval group decides at once.
+		SELECT x INTO forced FROM pg_catalog.unnest(r.force_approval_groups) x WHERE x = ANY (g) ORDER BY x LIMIT 1;
+		IF forced IS NULL THEN
+			RAISE EXCEPTION 'not eligible for review' USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		INSERT INTO hoop_mcp.review_groups AS rg (review_id, group_name, status, reviewer_id, reviewer_email,
+			reviewer_name, reviewed_at, forced_review)
+		VALUES (r.id, forced, want::hoop_mcp.review_status, u.subject, u.email, u.name, pg_catalog.now(), true)
+		ON CONFLICT (review_id, group_name) DO UPDATE SET status = excluded.status,
+			reviewer_id = excluded.reviewer_id, reviewer_email = excluded.reviewer_email,
+			reviewer_name = excluded.reviewer_name, reviewed_at = excluded.reviewed_at, forced_review = true;
+		new_status := want::hoop_mcp.review_status;
+	ELSE
+		SELECT pg_catalog.array_agg(rg.group_name) INTO matched
+		FROM hoop_mcp.review_groups rg WHERE rg.review_id = r.id AND rg.group_name = ANY (g);
+		IF matched IS NULL THEN
+			IF (r.owner_id = u.subject OR is_admin) AND want IN ('REJECTED', 'REVOKED') THEN
+				-- The owner or an admin may withdraw: a synthetic group records who.
+				INSERT INTO hoop_mcp.review_groups (review_id, group_name, status, reviewer_id,
+					reviewer_email, reviewer_name, reviewed_at)
+				VALUES (r.id, CASE WHEN is_admin THEN hoop_mcp._admin_group() ELSE coalesce(g[1], 'owner') END,
+						want::hoop_mcp.review_status, u.subject, u.email, u.name, pg_catalog.now())
+				ON CONFLICT (review_id, group_name) DO UPDATE SET status = excluded.status,
+					reviewer_id = excluded.reviewer_id, reviewer_email = excluded.reviewer_email,
+					reviewer_name = excluded.reviewer_name, reviewed_at = excluded.reviewed_at;
+				new_status := want::hoop_mcp.review_status;
+			ELSIF (r.owner_id = u.subject OR is_admin) AND want = 'APPROVED' THEN
+				RETURN hoop_mcp._review_map(r);	-- hoop: no error, no change
+			ELSE
+				RAISE EXCEPTION 'not eligible for review' USING ERRCODE = 'insufficient_privilege';
+			END IF;
+		ELSE
+			UPDATE hoop_mcp.review_groups rg SET status = want::hoop_mcp.review_status,
+				reviewer_id = u.subject, reviewer_email = u.email, reviewer_name = u.name,
+				reviewed_at = pg_catalog.now()
+			WHERE rg.review_id = r.id AND rg.group_name = ANY (matched);
+			IF want = 'APPROVED' THEN
+				SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE rg.status = 'APPROVED')
+				INTO ngroups, approved
+				FROM hoop_mcp.review_groups rg WHERE rg.review_id = r.id;
+				needed := CASE WHEN r.min_approvals IS NOT NULL THEN LEAST(ngroups, r.min_approvals) ELSE ngroups END;
+				new_status := CASE WHEN approved >= needed THEN 'APPROVED' ELSE r.status END;
+			ELSE
+				new_status := want::hoop_mcp.review_status;
+			END IF;
+		END IF;
+	END IF;
+
+	UPDATE hoop_mcp.reviews x SET
+		status = new_status,
+		time_window = CASE WHEN want = 'APPROVED' AND reviews_update.time_window IS NOT NULL
+						   THEN reviews_update.time_window ELSE x.time_window END,
+		rejection_reason = CASE WHEN new_status = 'REJECTED' AND coalesce(reviews_update.rejection_reason, '') <> ''
+								THEN reviews_update.rejection_reason ELSE x.rejection_reason END,
+		revoked_at = CASE WHEN new_status = 'APPROVED' AND x.status <> 'APPROVED' AND x.type = 'jit'
+						  THEN pg_catalog.now() + pg_catalog.make_interval(secs => coalesce(x.access_duration_sec, 900))
+						  WHEN new_status = 'REVOKED' THEN pg_catalog.now()
+						  ELSE x.revoked_at END
+	WHERE x.id = r.id
+	RETURNING * INTO r;
+	IF new_status = 'APPROVED' THEN
+		PERFORM hoop_mcp._session_transition(r.session_id, 'ready');
+	ELSIF new_status IN ('REJECTED', 'REVOKED') THEN
+		PERFORM hoop_mcp._session_transition(r.session_id, 'done',
+			pg_catalog.format('review %s%s', pg_catalog.lower(new_status::text),
+							  CASE WHEN r.rejection_reason IS NOT NULL THEN ': ' || r.rejection_reason ELSE '' END), 1);
+	END IF;
+	RETURN hoop_mcp._review_map(r);
+END
+$$;
+
+-- The worker's and reviews_wait's view of a review: its map, and whether
+-- it reached a state waiting ends on (hoop's isReviewTerminal).
+CREATE FUNCTION hoop_mcp._review_state(id text, OUT map jsonb, OUT terminal boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r hoop_mcp.reviews := hoop_mcp._readable_review(id);
+BEGIN
+	map := hoop_mcp._review_map(r);
+	terminal := r.status IN ('APPROVED', 'REJECTED', 'REVOKED', 'EXECUTED');
+END
+$$;
+
+-- hoop's reviews_wait: long-polls until the review reaches APPROVED,
+-- REJECTED, REVOKED or EXECUTED, or the timeout (default 60 s, 2..300).
+-- Wakes when the deciding transaction commits (no polling).
+CREATE FUNCTION hoop_mcp.reviews_wait(id text, timeout_seconds integer DEFAULT NULL) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_reviews_wait' LANGUAGE C VOLATILE;
+
+-- The worker's side of reviews_execute: hoop's guards in hoop's order,
+-- then APPROVED -> PROCESSING and the session reopened for this worker.
+-- The row lock makes a review execute at most once.
+CREATE FUNCTION hoop_mcp._review_execute_begin(id text, executor text,
+		OUT session_id uuid, OUT connection_name text, OUT input text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	r hoop_mcp.reviews;
+	s hoop_mcp.sessions;
+	t time := (pg_catalog.now() AT TIME ZONE 'UTC')::time;
+	t_start time;
+	t_end time;
+BEGIN
+	IF coalesce(id, '') = '' THEN
+		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	r := hoop_mcp._readable_review(id);
+	IF r.type <> 'onetime' THEN
+		RAISE EXCEPTION 'review is not a one-time review' USING ERRCODE = 'wrong_object_type';
+	END IF;
+	BEGIN
+		PERFORM 1 FROM hoop_mcp.reviews x WHERE x.id = r.id FOR UPDATE NOWAIT;
+	EXCEPTION WHEN lock_not_available THEN
+		RAISE EXCEPTION 'the session % is already being processed', r.session_id
+			USING ERRCODE = 'lock_not_available';
+	END;
+	SELECT * INTO r FROM hoop_mcp.reviews x WHERE x.id = r.id;	-- the locked version
+	SELECT * INTO s FROM hoop_mcp.sessions x WHERE x.id = r.session_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	IF s.user_email <> u.email AND NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g)) THEN
+		RAISE EXCEPTION 'unable to execute session' USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF r.status <> 'APPROVED' THEN
+		RAISE EXCEPTION 'review not approved or already executed' USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF r.time_window IS NOT NULL THEN
+		IF r.time_window->>'type' IS DISTINCT FROM 'time_range' THEN
+			RAISE EXCEPTION 'unknown execution window type %', r.time_window->>'type'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		BEGIN
+			t_start := (r.time_window->'configuration'->>'start_time')::time;
+			t_end := (r.time_window->'configuration'->>'end_time')::time;
+		EXCEPTION WHEN OTHERS THEN
+			RAISE EXCEPTION 'invalid execution window configuration' USING ERRCODE = 'invalid_parameter_value';
+		END;
+		IF NOT CASE WHEN t_start <= t_end THEN t >= t_start AND t <= t_end
+					ELSE t >= t_start OR t <= t_end END THEN	-- a window may cross midnight
+			RAISE EXCEPTION 'execution not allowed outside the time window % to % UTC',
+				pg_catalog.to_char(t_start, 'HH24:MI'), pg_catalog.to_char(t_end, 'HH24:MI')
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+	END IF;
+	UPDATE hoop_mcp.reviews x SET status = 'PROCESSING' WHERE x.id = r.id;
+	PERFORM hoop_mcp._session_transition(s.id, 'open', NULL, NULL, executor);
+	session_id := s.id;
+	connection_name := s.connection;
+	input := s.input;
+END
+$$;
+
+-- The gate an exec passes first (hoop's access-request interceptor, 3.3).
+-- Returns the review type to create ('onetime' or 'jit') and the rule,
+-- or NULL when the exec may run: no rule, not a group the rule reviews, a
+-- skip group, or an approved JIT grant still open for this user.
+CREATE FUNCTION hoop_mcp._exec_gate(subject text, groups text[], connection_name text,
+		OUT review_type text, OUT rule hoop_mcp.access_request_rules)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	SELECT * INTO rule FROM hoop_mcp.access_request_rules r
+	WHERE _exec_gate.connection_name = ANY (r.connection_names)
+	ORDER BY r.access_type = 'command' DESC, r.access_type = 'jit_command' DESC, r.name
+	LIMIT 1;
+	IF rule.id IS NULL THEN
+		RETURN;
+	END IF;
+	IF rule.approval_required_groups <> '{}' AND NOT rule.approval_required_groups && groups THEN
+		rule := NULL;
+		RETURN;
+	END IF;
+	IF rule.approval_required_groups = '{}' AND rule.skip_review_groups && groups THEN
+		rule := NULL;
+		RETURN;
+	END IF;
+	IF rule.access_type <> 'command' AND EXISTS (
+			SELECT 1 FROM hoop_mcp.reviews v
+			WHERE v.type = 'jit' AND v.owner_id = _exec_gate.subject
+			  AND v.connection_name = _exec_gate.connection_name
+			  AND v.status = 'APPROVED' AND v.revoked_at > pg_catalog.now()) THEN
+		rule := NULL;	-- an open JIT grant
+		RETURN;
+	END IF;
+	review_type := CASE WHEN rule.access_type = 'command' THEN 'onetime' ELSE 'jit' END;
+END
+$$;
+
+-- Stores a gated exec: its session (open, not running) and its PENDING
+-- review with one group per reviewer group of the rule.
+CREATE FUNCTION hoop_mcp._review_open(session_id uuid, review_type text, rule_name text,
+		subject text, email text, name text, connection_id uuid, connection_name text,
+		connection_type text, connection_subtype text, connection_tags jsonb,
+		input text, metadata jsonb, env_vars jsonb, client_args text[])
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	rule hoop_mcp.access_request_rules;
+BEGIN
+	SELECT * INTO rule FROM hoop_mcp.access_request_rules r WHERE r.name = rule_name;
+	INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_id,
+		connection_type, connection_subtype, connection_tags, verb, status, input, metadata)
+	VALUES (session_id, subject, email, name, connection_name, connection_id, connection_type,
+		connection_subtype, connection_tags, 'exec', 'open', input, metadata);
+	INSERT INTO hoop_mcp.reviews (id, session_id, connection_id, connection_name, type, input_env_vars,
+		input_client_args, access_duration_sec, owner_id, owner_email, owner_name,
+		access_request_rule_name, force_approval_groups, min_approvals)
+	VALUES (session_id, session_id, connection_id, connection_name, review_type, env_vars, client_args,
+		CASE WHEN review_type = 'jit' THEN LEAST(coalesce(rule.access_max_duration, 900), 48 * 3600) END,
+		subject, email, name, rule.name, rule.force_approval_groups,
+		CASE WHEN rule.all_groups_must_approve THEN pg_catalog.cardinality(rule.reviewers_groups)
+			 ELSE rule.min_approvals END);
+	INSERT INTO hoop_mcp.review_groups (review_id, group_name)
+	SELECT DISTINCT session_id, x FROM pg_catalog.unnest(rule.reviewers_groups) x;
+END
+$$;
+
+-- ===========================================================================
 -- Tools that run on a target database: handed to the background worker.
 -- ===========================================================================
 
@@ -1304,6 +1975,12 @@ RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT hoop_mcp._worker_call('exec', pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
 		'connection_name', $1, 'input', $2, 'args', $3, 'env_vars', $4, 'metadata', $5, 'jira_fields', $6)))
+$$;
+
+CREATE FUNCTION hoop_mcp.reviews_execute(id text) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT hoop_mcp._worker_call('reviews_execute', pg_catalog.jsonb_strip_nulls(
+		pg_catalog.jsonb_build_object('id', $1)))
 $$;
 
 CREATE FUNCTION hoop_mcp.connection_databases(connection_name text) RETURNS jsonb
@@ -1482,6 +2159,84 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
 ('usergroups_list',
  'List the user groups, including groups without members.',
  '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('access_request_rules_list',
+ 'List access request rules: which executions need a review and who reviews them (admin or auditor).',
+ '{"type":"object","properties":{
+	"page":{"type":"integer","description":"page number, from 1"},
+	"page_size":{"type":"integer","description":"rules per page; 0 for all"}},
+  "additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('access_request_rules_get',
+ 'Get an access request rule by name (admin or auditor).',
+ '{"type":"object","properties":{"name":{"type":"string","description":"rule name"}},"required":["name"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('access_request_rules_create',
+ 'Create an access request rule (admin only). An exec on one of its connections by a user the rule applies to is stored with a PENDING review instead of running.',
+ '{"type":"object","properties":{
+	"name":{"type":"string","description":"rule name"},
+	"access_type":{"type":"string","description":"jit (access for a duration), command (each execution is reviewed) or jit_command (both)"},
+	"approval_required_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members need approval; empty means every user"},
+	"reviewers_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members review"},
+	"all_groups_must_approve":{"type":"boolean","description":"every reviewer group must approve"},
+	"description":{"type":"string","description":"what the rule is for"},
+	"connection_names":{"type":"array","items":{"type":"string"},"description":"connections the rule applies to"},
+	"force_approval_groups":{"type":"array","items":{"type":"string"},"description":"groups that may approve at once with force_review"},
+	"skip_review_groups":{"type":"array","items":{"type":"string"},"description":"groups never reviewed (only when approval_required_groups is empty)"},
+	"min_approvals":{"type":"integer","description":"approvals needed when all_groups_must_approve is false"},
+	"access_max_duration":{"type":"integer","description":"JIT access duration in seconds (default 900, at most 172800)"},
+	"attributes":{"type":"array","items":{"type":"string"},"description":"not supported by hoop_mcp; name connections instead"}},
+  "required":["name","access_type","approval_required_groups","reviewers_groups","all_groups_must_approve"],"additionalProperties":false}',
+ '{"openWorldHint":false}', false),
+('access_request_rules_update',
+ 'Replace every field of an access request rule, found by name (admin only).',
+ '{"type":"object","properties":{
+	"name":{"type":"string","description":"rule name"},
+	"access_type":{"type":"string","description":"jit (access for a duration), command (each execution is reviewed) or jit_command (both)"},
+	"approval_required_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members need approval; empty means every user"},
+	"reviewers_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members review"},
+	"all_groups_must_approve":{"type":"boolean","description":"every reviewer group must approve"},
+	"description":{"type":"string","description":"what the rule is for"},
+	"connection_names":{"type":"array","items":{"type":"string"},"description":"connections the rule applies to"},
+	"force_approval_groups":{"type":"array","items":{"type":"string"},"description":"groups that may approve at once with force_review"},
+	"skip_review_groups":{"type":"array","items":{"type":"string"},"description":"groups never reviewed (only when approval_required_groups is empty)"},
+	"min_approvals":{"type":"integer","description":"approvals needed when all_groups_must_approve is false"},
+	"access_max_duration":{"type":"integer","description":"JIT access duration in seconds (default 900, at most 172800)"},
+	"attributes":{"type":"array","items":{"type":"string"},"description":"not supported by hoop_mcp; name connections instead"}},
+  "required":["name","access_type","approval_required_groups","reviewers_groups","all_groups_must_approve"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('access_request_rules_delete',
+ 'Delete an access request rule by name (admin only).',
+ '{"type":"object","properties":{"name":{"type":"string","description":"rule name"}},"required":["name"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('reviews_list',
+ 'List the reviews you may see: your own, those your groups review, or all of them for admins and auditors. Newest first.',
+ '{"type":"object","properties":{},"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('reviews_get',
+ 'Get a review by review ID or session ID.',
+ '{"type":"object","properties":{"id":{"type":"string","description":"review ID or session ID"}},"required":["id"],"additionalProperties":false}',
+ '{"readOnlyHint":true,"openWorldHint":false}', false),
+('reviews_update',
+ 'Approve, reject or revoke a review. A reviewer approves for every reviewer group they belong to; the review is APPROVED once enough groups approved. Owners cannot approve their own reviews unless admin. REVOKED ends an approved JIT grant.',
+ '{"type":"object","properties":{
+	"id":{"type":"string","description":"review ID or session ID"},
+	"status":{"type":"string","description":"APPROVED, REJECTED or REVOKED"},
+	"time_window":{"type":"object","properties":{"type":{"type":"string"},"configuration":{"type":"object","additionalProperties":{"type":"string"}}},"required":["type","configuration"],"description":"when an approved review may execute, in UTC: {\"type\":\"time_range\",\"configuration\":{\"start_time\":\"HH:MM\",\"end_time\":\"HH:MM\"}}"},
+	"force_review":{"type":"boolean","description":"decide at once as a member of a force approval group"},
+	"rejection_reason":{"type":"string","description":"why the review was rejected"}},
+  "required":["id","status"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', false),
+('reviews_execute',
+ 'Run the input of an APPROVED one-time review (never a new input), once. Waits up to 50 seconds like exec; the review becomes EXECUTED when the execution ends.',
+ '{"type":"object","properties":{"id":{"type":"string","description":"review ID or session ID"}},"required":["id"],"additionalProperties":false}',
+ '{"destructiveHint":true,"openWorldHint":false}', true),
+('reviews_wait',
+ 'Wait until a review is decided (APPROVED, REJECTED, REVOKED or EXECUTED) and return it. Wakes as soon as the decision commits.',
+ '{"type":"object","properties":{
+	"id":{"type":"string","description":"review ID or session ID"},
+	"timeout_seconds":{"type":"integer","description":"max wait in seconds (default 60, max 300). Timeout is not an error: the response carries timed_out=true and the current status — call again to keep waiting."}},
+  "required":["id"],"additionalProperties":false}',
  '{"readOnlyHint":true,"openWorldHint":false}', false);
 
 -- ===========================================================================
@@ -1795,6 +2550,9 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.create_user(text, text[], text, name),
 -- The tool functions call these through SECURITY DEFINER functions; the
 -- hand-off is called directly by exec and the schema tools.
 GRANT EXECUTE ON FUNCTION hoop_mcp._worker_call(text, jsonb) TO PUBLIC;
+-- reviews_wait (C, the caller's rights) reads the review through this; it
+-- checks visibility itself.
+GRANT EXECUTE ON FUNCTION hoop_mcp._review_state(text) TO PUBLIC;
 -- The JWT utilities are for anyone: they touch no table.
 GRANT EXECUTE ON FUNCTION hoop_mcp.sign(json, text, text),
 	hoop_mcp.verify(text, text, text) TO PUBLIC;
@@ -1802,7 +2560,8 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.sign(json, text, text),
 -- Auditors read everything but secrets and key hashes.
 GRANT SELECT ON hoop_mcp.org, hoop_mcp.users, hoop_mcp.groups, hoop_mcp.user_groups,
 	hoop_mcp.connections, hoop_mcp.plugins, hoop_mcp.access_control, hoop_mcp.sessions,
-	hoop_mcp.security_audit_log, hoop_mcp.tools
+	hoop_mcp.security_audit_log, hoop_mcp.tools, hoop_mcp.access_request_rules,
+	hoop_mcp.reviews, hoop_mcp.review_groups
 	TO hoop_mcp_auditor;
 GRANT SELECT (id, user_id, prefix, description, created_at, expires_at, revoked_at, last_used_at)
 	ON hoop_mcp.api_keys TO hoop_mcp_auditor;

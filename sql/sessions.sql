@@ -37,5 +37,5 @@ RESET ROLE;
 -- Append-only, even for superusers.
 UPDATE hoop_mcp.sessions SET exit_code = 1 WHERE id = '00000000-0000-0000-0000-000000000001';
 DELETE FROM hoop_mcp.sessions;
-TRUNCATE hoop_mcp.sessions;
+TRUNCATE hoop_mcp.sessions CASCADE;
 TRUNCATE hoop_mcp.security_audit_log;

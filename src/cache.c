@@ -25,7 +25,8 @@
 
 static const char *const watched_tables[] = {
 	"users", "groups", "user_groups", "api_keys",
-	"connections", "connection_secrets", "access_control", "plugins", "auth_config", NULL
+	"connections", "connection_secrets", "access_control", "plugins", "auth_config",
+	"access_request_rules", NULL
 };
 
 static Oid	watched[lengthof(watched_tables)];

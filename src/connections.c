@@ -26,7 +26,8 @@ static const char *const connection_sql =
 "SELECT c.id, c.name, c.type, c.subtype, c.tags, c.access_mode_exec,"
 "       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false),"
 "       a.allowed_groups,"
-"       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control')"
+"       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control'),"
+"       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names))"
 "  FROM hoop_mcp.connections c"
 "  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
 "  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
@@ -188,6 +189,7 @@ connection_lookup(const char *name_or_id)
 	e->allowed_groups = heap_attisnull(tup, 10, desc) ? NULL :
 		DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 10, &isnull));
 	e->access_control_on = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
+	e->has_rules = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
 	MemoryContextSwitchTo(old);
 	return e;
 }

@@ -25,6 +25,7 @@ typedef struct ConnEntry
 	ArrayType  *allowed_groups;	/* NULL: no binding */
 	bool		access_control_on;	/* the access_control plugin exists */
 	bool		allow_passwordless;
+	bool		has_rules;		/* an access request rule names it */
 	int			noptions;
 	char	   *keywords[64];
 	char	   *values[64];

@@ -189,6 +189,7 @@ void
 _PG_init(void)
 {
 	define_gucs();
+	changes_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

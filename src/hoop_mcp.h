@@ -14,6 +14,7 @@
 
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
+#include "storage/condition_variable.h"
 #include "utils/uuid.h"
 
 #include "compat.h"
@@ -71,6 +72,13 @@ extern void mcp_session_set_log_level(const char *id, int level);
 /* SQL-to-worker calls (call.c) */
 extern Size hoop_call_shmem_size(void);
 extern void hoop_call_shmem_init(bool found);
+
+/* Review and session transitions, published at commit (changes.c) */
+extern void changes_init(void);
+extern Size changes_shmem_size(void);
+extern void changes_shmem_init(void);
+extern uint64 changes_review_count(void);
+extern ConditionVariable *changes_review_cv(void);
 
 /* The worker (worker.c) */
 extern PGDLLEXPORT void hoop_worker_main(Datum arg);

@@ -107,18 +107,54 @@ new_request(struct MHD_Connection *conn, const char *url, const char *method)
 	return req;
 }
 
-/* Hands a prepared answer to libmicrohttpd. */
+/*
+ * libmicrohttpd pulls a stream's bytes from here.  With nothing to send
+ * yet the connection is suspended (returning 0 without suspending would
+ * make libmicrohttpd call again at once); http_stream_push resumes it.
+ */
+static ssize_t
+stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	Request    *req = cls;
+	size_t		avail = req->stream.len - req->stream_sent;
+
+	if (avail > 0)
+	{
+		size_t		n = Min(avail, max);
+
+		memcpy(buf, req->stream.data + req->stream_sent, n);
+		req->stream_sent += n;
+		if (req->stream_sent == (size_t) req->stream.len)
+		{
+			resetStringInfo(&req->stream);
+			req->stream_sent = 0;
+		}
+		return n;
+	}
+	if (req->stream_done)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	MHD_suspend_connection(req->conn);
+	req->stream_suspended = true;
+	return 0;
+}
+
+/* Hands a prepared answer, or the start of a stream, to libmicrohttpd. */
 static enum MHD_Result
 queue_response(Request *req)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(req->response.len, req->response.data,
-										   MHD_RESPMEM_PERSISTENT);
+	if (req->streaming)
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, req, NULL);
+	else
+		resp = MHD_create_response_from_buffer(req->response.len, req->response.data,
+											   MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	if (req->response.len > 0 || req->response_type != NULL)
+	if (req->streaming)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	else if (req->response.len > 0 || req->response_type != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 								req->response_type ? req->response_type : "application/json");
 	if (req->new_session_id)
@@ -181,9 +217,9 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 			req->daemon_index = *(int *) cls;
 			*con_cls = req;
 		}
-		else if (req->response_ready)
+		else if (req->response_ready || req->streaming)
 		{
-			/* Resumed with its answer. */
+			/* Resumed with its answer, or to start streaming it. */
 			req->suspended = false;
 			ret = queue_response(req);
 		}
@@ -239,6 +275,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	target_request_gone(req);
+	waits_request_gone(req);
 	MemoryContextDelete(req->cxt);
 }
 
@@ -246,9 +283,47 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 void
 http_respond(Request *req)
 {
+	if (req->streaming)
+	{
+		/* The answer is the stream's last event. */
+		req->stream_done = true;
+		http_stream_push(req, req->response.data, req->response.len);
+		return;
+	}
 	req->response_ready = true;
 	if (req->suspended)
 		MHD_resume_connection(req->conn);
+}
+
+/*
+ * Answers with an SSE stream (200, text/event-stream) whose events are
+ * pushed later; http_respond sends the last one and ends it.
+ */
+void
+http_stream_start(Request *req)
+{
+	MemoryContext old = MemoryContextSwitchTo(req->cxt);
+
+	initStringInfo(&req->stream);
+	MemoryContextSwitchTo(old);
+	req->status = 200;
+	req->streaming = true;
+	if (req->suspended)
+		MHD_resume_connection(req->conn);
+}
+
+void
+http_stream_push(Request *req, const char *data, size_t len)
+{
+	MemoryContext old = MemoryContextSwitchTo(req->cxt);
+
+	appendBinaryStringInfo(&req->stream, data, len);
+	MemoryContextSwitchTo(old);
+	if (req->stream_suspended)
+	{
+		req->stream_suspended = false;
+		MHD_resume_connection(req->conn);
+	}
 }
 
 /* One listening socket per address, like PostgreSQL's listen_addresses. */

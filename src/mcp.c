@@ -431,6 +431,12 @@ handle_tools_call(Request *req)
 		return;
 	}
 	req->in_tool = true;
+	if (strcmp(req->tool_name, "reviews_wait") == 0)
+	{
+		/* Answered now, or parked until the review changes (waits.c). */
+		waits_begin(req);
+		return;
+	}
 	if (tools_runs_on_target(req->tool_name))
 	{
 		tools_begin_target(req);

@@ -122,6 +122,22 @@ typedef struct Request
 	TimestampTz park_until;
 	uint64		park_refreshes;
 
+	/* reviews_wait parked until its review changes (waits.c) */
+	bool		waiting;
+	char	   *wait_id;
+	int			wait_timeout_s;
+	TimestampTz wait_started;
+	TimestampTz wait_deadline;
+	TimestampTz next_heartbeat;
+	uint64		wait_seen;		/* changes_review_count() at the last check */
+
+	/* An SSE answer whose events are pushed as they come (http.c) */
+	bool		streaming;
+	StringInfoData stream;		/* bytes not yet taken by libmicrohttpd */
+	size_t		stream_sent;
+	bool		stream_done;
+	bool		stream_suspended;
+
 	/* A query on a target database in flight for this request */
 	struct TargetJob *job;
 	TimestampTz deadline;
@@ -142,6 +158,8 @@ extern void http_add_wait_events(void *wes);
 extern void http_run(void);
 extern void http_respond(Request *req);
 extern long http_timeout_ms(void);
+extern void http_stream_start(Request *req);
+extern void http_stream_push(Request *req, const char *data, size_t len);
 
 /* mcp.c: the MCP side of a request, run inside the batch transaction */
 extern void mcp_handle(Request *req);
@@ -162,6 +180,13 @@ extern bool tools_runs_on_target(const char *name);
 extern bool tools_validate(const char *name, Jsonb *args, char **error);
 extern void tools_call_sql(Request *req);
 extern void tools_begin_target(Request *req);
+
+/* waits.c */
+extern void waits_begin(Request *req);
+extern void waits_check(Request *req);
+extern void waits_park(Request *req);
+extern void waits_poll(TimestampTz now, long *timeout);
+extern void waits_request_gone(Request *req);
 
 /* target.c */
 extern void target_init(void);

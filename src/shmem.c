@@ -1,6 +1,7 @@
 /*
  * shmem.c
- *		hoop_mcp's shared memory: which workers run, MCP sessions, SQL calls.
+ *		hoop_mcp's shared memory: which workers run, MCP sessions, SQL calls,
+ *		review changes.
  */
 #include "hoop_mcp.h"
 
@@ -29,6 +30,7 @@ hoop_shmem_request(void)
 	RequestAddinShmemSpace(mcp_session_shmem_size());
 	RequestAddinShmemSpace(hoop_call_shmem_size());
 	RequestAddinShmemSpace(oauth_shmem_size());
+	RequestAddinShmemSpace(changes_shmem_size());
 	RequestNamedLWLockTranche("hoop_mcp", 2);
 }
 
@@ -48,6 +50,7 @@ hoop_shmem_startup(void)
 	mcp_session_shmem_init(found);
 	hoop_call_shmem_init(found);
 	oauth_shmem_init(found);
+	changes_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -5,7 +5,9 @@
  */
 #include "hoop_mcp.h"
 
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/rel.h"
 #include "libpq-fe.h"
@@ -24,6 +26,7 @@ PG_FUNCTION_INFO_V1(hoop_mcp_api_url);
 PG_FUNCTION_INFO_V1(hoop_mcp_random_bytes);
 PG_FUNCTION_INFO_V1(hoop_mcp_conninfo_parse);
 PG_FUNCTION_INFO_V1(hoop_mcp_append_only);
+PG_FUNCTION_INFO_V1(hoop_mcp_session_transition);
 
 /* The user the worker acts for, or NULL outside the worker. */
 Datum
@@ -158,4 +161,51 @@ hoop_mcp_append_only(PG_FUNCTION_ARGS)
 				 errmsg("hoop_mcp.%s is append-only", RelationGetRelationName(trigdata->tg_relation)),
 				 errhint("Only hoop_mcp itself finishes sessions; rows are never deleted.")));
 	return PointerGetDatum(trigdata->tg_newtuple);
+}
+
+/*
+ * A session follows its review: "ready" once approved, "open" (run by
+ * executor) when reviews_execute starts it, "done" with an output and exit
+ * code when rejected or revoked.  The extension's own writer of the
+ * append-only sessions table; a finished session never changes.
+ */
+Datum
+hoop_mcp_session_transition(PG_FUNCTION_ARGS)
+{
+	static const char *const sql =
+	"UPDATE hoop_mcp.sessions"
+	"   SET status = $2::hoop_mcp.session_status,"
+	"       executor = CASE WHEN $2 = 'open' THEN $5 END,"
+	"       output = CASE WHEN $2 = 'done' THEN $3 ELSE output END,"
+	"       exit_code = CASE WHEN $2 = 'done' THEN $4 ELSE exit_code END,"
+	"       ended_at = CASE WHEN $2 = 'done' THEN clock_timestamp() ELSE ended_at END"
+	" WHERE id = $1 AND status <> 'done'";
+	Oid			types[5] = {UUIDOID, TEXTOID, TEXTOID, INT4OID, TEXTOID};
+	Datum		args[5];
+	char		nulls[5];
+	volatile int rc = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "hoop_mcp._session_transition needs a session and a status");
+	for (int i = 0; i < 5; i++)
+	{
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+		args[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	hoop_internal_write = true;
+	PG_TRY();
+	{
+		rc = SPI_execute_with_args(sql, 5, types, args, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		hoop_internal_write = false;
+	}
+	PG_END_TRY();
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the session");
+	SPI_finish();
+	PG_RETURN_VOID();
 }

@@ -12,7 +12,9 @@
  * exec: the session row was committed before target_start; when the query
  * ends, the worker's next batch finishes the row (target_finish_sessions)
  * and answers.  After hoop_mcp.exec_wait_timeout the caller gets "running"
- * and the query goes on.
+ * and the query goes on.  An exec an access request rule covers stores a
+ * PENDING review instead; reviews_execute later runs its stored input in
+ * the same session and marks the review EXECUTED when it ends.
  */
 #include "hoop_mcp.h"
 
@@ -84,6 +86,7 @@ struct TargetJob
 	dlist_node	node;			/* in the finished list */
 	MemoryContext cxt;
 	JobKind		kind;
+	bool		review;			/* reviews_execute: the review becomes EXECUTED */
 	Request    *req;			/* NULL once answered or gone */
 	pg_uuid_t	session_id;
 	bool		allow_passwordless;
@@ -149,6 +152,19 @@ static const char *const session_sql =
 "   CASE WHEN $12::text IS NULL THEN NULL ELSE 1 END,"
 "   CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END)";
 
+/* hoop's access-request interceptor: must this exec be reviewed? */
+static const char *const gate_sql =
+"SELECT review_type, (rule).name FROM hoop_mcp._exec_gate($1, $2, $3)";
+
+static const char *const review_open_sql =
+"SELECT hoop_mcp._review_open($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL)";
+
+static const char *const review_begin_sql =
+"SELECT session_id, connection_name, input FROM hoop_mcp._review_execute_begin($1, $2)";
+
+static const char *const review_executed_sql =
+"UPDATE hoop_mcp.reviews SET status = 'EXECUTED' WHERE session_id = $1 AND status = 'PROCESSING'";
+
 static const char *const finish_sql =
 "UPDATE hoop_mcp.sessions"
 "   SET status = 'done', output = $2, output_truncated = $3, exit_code = $4,"
@@ -162,6 +178,12 @@ static const char *const reconcile_sql =
 "       output = coalesce(output, '') || $2"
 " WHERE status <> 'done' AND executor IS NOT NULL"
 "   AND (executor = $1 OR executor !~ ('^worker [1-' || $3 || ']$'))";
+
+/* hoop's ReconcileStaleReviews: PROCESSING whose session ended. */
+static const char *const reconcile_reviews_sql =
+"UPDATE hoop_mcp.reviews r SET status = 'EXECUTED'"
+"  FROM hoop_mcp.sessions s"
+" WHERE s.id = r.session_id AND r.status = 'PROCESSING' AND s.status = 'done'";
 
 void
 target_init(void)
@@ -279,8 +301,8 @@ exec_envelope(TargetJob *job, StringInfo out, const char *output, size_t len,
 {
 	const char *status = exit_code == 0 ? "completed" : "failed";
 
-	appendStringInfo(out, "{\"exit_code\":%d,\"execution_time_ms\":%ld,\"has_review\":false,\"output\":",
-					 exit_code, elapsed_ms);
+	appendStringInfo(out, "{\"exit_code\":%d,\"execution_time_ms\":%ld,%s\"output\":",
+					 exit_code, elapsed_ms, job->review ? "" : "\"has_review\":false,");
 	append_json_string(out, output, len);
 	appendStringInfo(out, ",\"output_status\":\"%s\",\"session_id\":\"%s\",\"status\":\"%s\",\"truncated\":%s}",
 					 exit_code == 0 ? "success" : "failed",
@@ -331,6 +353,174 @@ check_mandatory_metadata(ArrayType *fields, Jsonb *metadata)
 	}
 }
 
+static char *
+pstrdup_in(TargetJob *job, const char *s)
+{
+	return MemoryContextStrdup(job->cxt, s);
+}
+
+/* A job on c, under the request until it starts, so an ERROR frees it too. */
+static TargetJob *
+job_create(Request *req, JobKind kind, ConnEntry *c, const char *name, const char *input)
+{
+	MemoryContext cxt = AllocSetContextCreate(req->cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
+	TargetJob  *job = MemoryContextAllocZero(cxt, sizeof(TargetJob));
+
+	job->cxt = cxt;
+	job->kind = kind;
+	job->connection_name = pstrdup_in(job, name);
+	job->connection_subtype = pstrdup_in(job, c->subtype);
+	job->allow_passwordless = c->allow_passwordless;
+	job->input = input ? pstrdup_in(job, input) : NULL;
+	return job;
+}
+
+/*
+ * Gives the job its pool and to the request: it starts once the batch
+ * commits (target_start).
+ */
+static void
+job_attach(Request *req, TargetJob *job, ConnEntry *c)
+{
+	char	   *keywords[66];
+	char	   *values[66];
+	int			n = c->noptions;
+	MemoryContext old;
+
+	memcpy(keywords, c->keywords, sizeof(char *) * n);
+	memcpy(values, c->values, sizeof(char *) * n);
+	if (job->database)
+	{
+		/* Schema tools connect to the database asked for (hoop runs \c). */
+		int			kept = 0;
+
+		for (int i = 0; i < n; i++)
+			if (strcmp(keywords[i], "dbname") != 0)
+			{
+				keywords[kept] = keywords[i];
+				values[kept++] = values[i];
+			}
+		keywords[kept] = "dbname";
+		values[kept] = job->database;
+		n = kept + 1;
+	}
+	old = MemoryContextSwitchTo(job->cxt);
+	job->pool = find_pool(job, keywords, values, n);
+	MemoryContextSwitchTo(old);
+	MemoryContextSetParent(job->cxt, target_cxt);
+
+	job->req = req;
+	job->started_at = GetCurrentTimestamp();
+	job->deadline = TimestampTzPlusMilliseconds(job->started_at,
+												job->kind == JOB_EXEC ? hoop_exec_wait_timeout_ms : SCHEMA_TIMEOUT_MS);
+	req->job = (struct TargetJob *) job;
+}
+
+/* The exec's session: open, or already done when exec is refused. */
+static void
+insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
+			   Jsonb *metadata, const char *refusal)
+{
+	Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
+	TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
+	Datum		args[13];
+	char		nulls[13];
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = UUIDPGetDatum(&job->session_id);
+	args[1] = CStringGetTextDatum(req->actor.subject);
+	args[2] = CStringGetTextDatum(req->actor.email);
+	args[3] = job_text(req->actor.name, nulls, 3);
+	args[4] = CStringGetTextDatum(c->name);
+	args[5] = UUIDPGetDatum(&c->id);
+	args[6] = CStringGetTextDatum(c->type);
+	args[7] = CStringGetTextDatum(c->subtype);
+	args[8] = JsonbPGetDatum(c->tags);
+	args[9] = CStringGetTextDatum(input);
+	if (metadata)
+		args[10] = JsonbPGetDatum(metadata);
+	else
+		nulls[10] = 'n';
+	args[11] = job_text(refusal, nulls, 11);
+	args[12] = CStringGetTextDatum(worker_executor_name());
+	if (hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write the session");
+}
+
+/*
+ * When an access request rule covers this exec, store its session and a
+ * PENDING review instead of running it, and answer hoop's
+ * pending_approval envelope.  Returns false when the exec may run.
+ */
+static bool
+exec_gated(Request *req, TargetJob *job, ConnEntry *c, const char *input, Jsonb *metadata)
+{
+	Oid			gate_types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
+	Datum		gate_args[3];
+	Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
+	TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, JSONBOID};
+	Datum		args[13];
+	char		nulls[13];
+	bool		isnull;
+	char	   *review_type;
+	char	   *rule_name;
+	char	   *sid;
+	StringInfoData env;
+
+	gate_args[0] = CStringGetTextDatum(req->actor.subject);
+	gate_args[1] = req->actor.groups;
+	gate_args[2] = CStringGetTextDatum(c->name);
+	if (hoop_execute_plan(hoop_plan(gate_sql, 3, gate_types), gate_args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not check the access request rules");
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	review_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	rule_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = UUIDPGetDatum(&job->session_id);
+	args[1] = CStringGetTextDatum(review_type);
+	args[2] = CStringGetTextDatum(rule_name);
+	args[3] = CStringGetTextDatum(req->actor.subject);
+	args[4] = CStringGetTextDatum(req->actor.email);
+	args[5] = job_text(req->actor.name, nulls, 5);
+	args[6] = UUIDPGetDatum(&c->id);
+	args[7] = CStringGetTextDatum(c->name);
+	args[8] = CStringGetTextDatum(c->type);
+	args[9] = CStringGetTextDatum(c->subtype);
+	args[10] = JsonbPGetDatum(c->tags);
+	args[11] = CStringGetTextDatum(input);
+	if (metadata)
+		args[12] = JsonbPGetDatum(metadata);
+	else
+		nulls[12] = 'n';
+	if (hoop_execute_plan(hoop_plan(review_open_sql, 13, types), args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not store the review");
+
+	/* hoop's pending_approval envelope, keys sorted as Go does. */
+	sid = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&job->session_id)));
+	initStringInfo(&env);
+	appendStringInfoString(&env,
+						   "{\"message\":\"Approval required before this execution can run\","
+						   "\"next_step\":\"call reviews_wait with review_id (long-polls until status changes); "
+						   "once status=APPROVED call reviews_execute\",\"review_id\":");
+	append_json_string(&env, sid, strlen(sid));
+	appendStringInfoString(&env, ",\"review_url\":");
+	{
+		char	   *url = psprintf("%s/sessions/%s", hoop_api_url(), sid);
+
+		append_json_string(&env, url, strlen(url));
+	}
+	appendStringInfoString(&env, ",\"session_id\":");
+	append_json_string(&env, sid, strlen(sid));
+	appendStringInfoString(&env, ",\"status\":\"pending_approval\"}");
+	set_outcome(req, false, true, env.data);
+	MemoryContextDelete(job->cxt);
+	return true;
+}
+
 /*
  * First half of a target tool, in the batch transaction: find the
  * connection the acting user may use and, for exec, insert the open
@@ -346,12 +536,7 @@ target_begin(Request *req, const char *connection_name, const char *input,
 	JobKind		kind;
 	ConnEntry  *c;
 	TargetJob  *job;
-	MemoryContext cxt;
-	MemoryContext old;
 	char	   *refusal = NULL;
-	char	   *keywords[66];
-	char	   *values[66];
-	int			n;
 
 	if (strcmp(tool, "exec") == 0)
 		kind = JOB_EXEC;
@@ -411,53 +596,17 @@ target_begin(Request *req, const char *connection_name, const char *input,
 							   c->type, c->subtype);
 	}
 
-	/* Under the request until it starts, so an ERROR below frees it too. */
-	cxt = AllocSetContextCreate(req->cxt, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	job = palloc0(sizeof(TargetJob));
-	job->cxt = cxt;
-	job->kind = kind;
-	job->connection_name = pstrdup(connection_name);
-	job->connection_subtype = pstrdup(c->subtype);
-	job->allow_passwordless = c->allow_passwordless;
-	job->input = input ? pstrdup(input) : NULL;
-	job->database = database ? pstrdup(database) : NULL;
-	job->table = table ? pstrdup(table) : NULL;
-	job->schema = pstrdup(schema && schema[0] ? schema : "public");
-	if (kind == JOB_EXEC)
-		hoop_random_uuid(&job->session_id);
-	n = c->noptions;
-	memcpy(keywords, c->keywords, sizeof(char *) * n);
-	memcpy(values, c->values, sizeof(char *) * n);
-	MemoryContextSwitchTo(old);
+	job = job_create(req, kind, c, connection_name, input);
+	job->database = database ? pstrdup_in(job, database) : NULL;
+	job->table = table ? pstrdup_in(job, table) : NULL;
+	job->schema = pstrdup_in(job, schema && schema[0] ? schema : "public");
 
 	if (kind == JOB_EXEC)
 	{
-		Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
-		TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
-		Datum		args[13];
-		char		nulls[13];
-
-		memset(nulls, ' ', sizeof(nulls));
-		args[0] = UUIDPGetDatum(&job->session_id);
-		args[1] = CStringGetTextDatum(req->actor.subject);
-		args[2] = CStringGetTextDatum(req->actor.email);
-		args[3] = job_text(req->actor.name, nulls, 3);
-		args[4] = CStringGetTextDatum(c->name);
-		args[5] = UUIDPGetDatum(&c->id);
-		args[6] = CStringGetTextDatum(c->type);
-		args[7] = CStringGetTextDatum(c->subtype);
-		args[8] = JsonbPGetDatum(c->tags);
-		args[9] = CStringGetTextDatum(input);
-		if (metadata)
-			args[10] = JsonbPGetDatum(metadata);
-		else
-			nulls[10] = 'n';
-		args[11] = job_text(refusal, nulls, 11);
-		args[12] = CStringGetTextDatum(worker_executor_name());
-		if (hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not write the session");
-
+		hoop_random_uuid(&job->session_id);
+		if (refusal == NULL && c->has_rules && exec_gated(req, job, c, input, metadata))
+			return;
+		insert_session(req, job, c, input, metadata, refusal);
 		if (refusal)
 		{
 			/* The session is already done; answer with hoop's failed envelope. */
@@ -466,36 +615,66 @@ target_begin(Request *req, const char *connection_name, const char *input,
 			initStringInfo(&env);
 			exec_envelope(job, &env, refusal, strlen(refusal), 1, false, 0);
 			set_outcome(req, false, true, env.data);
-			MemoryContextDelete(cxt);
+			MemoryContextDelete(job->cxt);
 			return;
 		}
 	}
+	job_attach(req, job, c);
+}
 
-	if (job->database)
-	{
-		/* Schema tools connect to the database asked for (hoop runs \c). */
-		int			kept = 0;
+/*
+ * reviews_execute, in the batch transaction: hoop's guards and the
+ * APPROVED -> PROCESSING transition (_review_execute_begin, whose row lock
+ * makes a review run at most once), then the stored input runs like an
+ * exec, in the review's session.
+ */
+void
+target_begin_review(Request *req, const char *id)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	char		nulls[2] = {id ? ' ' : 'n', ' '};
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	pg_uuid_t	session_id;
+	char	   *connection_name;
+	char	   *input;
+	ConnEntry  *c;
+	TargetJob  *job;
 
-		for (int i = 0; i < n; i++)
-			if (strcmp(keywords[i], "dbname") != 0)
-			{
-				keywords[kept] = keywords[i];
-				values[kept++] = values[i];
-			}
-		keywords[kept] = "dbname";
-		values[kept] = job->database;
-		n = kept + 1;
-	}
-	old = MemoryContextSwitchTo(cxt);
-	job->pool = find_pool(job, keywords, values, n);
-	MemoryContextSwitchTo(old);
-	MemoryContextSetParent(cxt, target_cxt);
+	args[0] = id ? CStringGetTextDatum(id) : (Datum) 0;
+	args[1] = CStringGetTextDatum(worker_executor_name());
+	if (hoop_execute_plan(hoop_plan(review_begin_sql, 2, types), args, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not start the review's execution");
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	session_id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+	connection_name = SPI_getvalue(tup, desc, 2);
+	input = SPI_getvalue(tup, desc, 3);
 
-	job->req = req;
-	job->started_at = GetCurrentTimestamp();
-	job->deadline = TimestampTzPlusMilliseconds(job->started_at,
-												kind == JOB_EXEC ? hoop_exec_wait_timeout_ms : SCHEMA_TIMEOUT_MS);
-	req->job = (struct TargetJob *) job;
+	c = connection_lookup(connection_name);
+	if (c == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("connection \"%s\" not found", connection_name),
+				 errhint("The connection was deleted after the review was created.")));
+	if (c->exec_disabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("exec is disabled for this connection")));
+	if (strcmp(c->type, "database") != 0 || strcmp(c->subtype, "postgres") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
+						c->type, c->subtype)));
+
+	job = job_create(req, JOB_EXEC, c, c->name, input);
+	job->review = true;
+	job->session_id = session_id;
+	job->schema = pstrdup_in(job, "public");
+	job_attach(req, job, c);
 }
 
 /* Sends the job's query on a ready connection. */
@@ -851,6 +1030,9 @@ finish_session(void *arg)
 	PG_TRY();
 	{
 		rc = hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0);
+		if (rc == SPI_OK_UPDATE && job->review &&
+			hoop_execute_plan(hoop_plan(review_executed_sql, 1, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
+			rc = 0;
 	}
 	PG_FINALLY();
 	{
@@ -1024,5 +1206,11 @@ target_reconcile_on_start(void)
 	if (SPI_processed > 0)
 		ereport(LOG,
 				(errmsg("hoop_mcp %s finished %llu interrupted session(s)",
+						worker_executor_name(), (unsigned long long) SPI_processed)));
+	if (SPI_execute(reconcile_reviews_sql, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not reconcile reviews");
+	if (SPI_processed > 0)
+		ereport(LOG,
+				(errmsg("hoop_mcp %s marked %llu review(s) executed whose execution had ended",
 						worker_executor_name(), (unsigned long long) SPI_processed)));
 }

@@ -549,6 +549,12 @@ tools_begin_target(Request *req)
 	JsonbContainer *args = req->tool_args ? &req->tool_args->root : NULL;
 
 	hoop_acting_user = &req->actor.id;
+	if (strcmp(req->tool_name, "reviews_execute") == 0)
+	{
+		target_begin_review(req, jv_string(jv_key(args, "id", &v)));
+		hoop_acting_user = NULL;
+		return;
+	}
 	target_begin(req,
 				 jv_string(jv_key(args, "connection_name", &v)),
 				 jv_string(jv_key(args, "input", &v)),

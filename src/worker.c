@@ -243,12 +243,14 @@ run_request(Request *req)
 	MemoryContextSwitchTo(req->cxt);
 	PG_TRY();
 	{
-		if (req->kind == REQ_HTTP)
+		if (req->waiting)
+			waits_check(req);
+		else if (req->kind == REQ_HTTP)
 			mcp_handle(req);
 		else
 			handle_call(req);
 		hoop_acting_user = NULL;
-		if (audit && req->job == NULL && !req->parked)
+		if (audit && req->job == NULL && !req->parked && !req->waiting)
 			audit_write(req);
 		ReleaseCurrentSubTransaction();
 	}
@@ -257,6 +259,7 @@ run_request(Request *req)
 		ErrorData  *edata;
 
 		hoop_acting_user = NULL;
+		req->waiting = false;
 		MemoryContextSwitchTo(req->cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -332,6 +335,8 @@ run_batch(void)
 		run_request(req);
 		if (req->parked)
 			dlist_push_tail(&parked, &req->node);
+		else if (req->waiting)
+			waits_park(req);
 		else if (req->job != NULL)
 			dlist_push_tail(&starting, &req->node);
 		else if (!req->response_ready)
@@ -475,6 +480,7 @@ hoop_worker_main(Datum arg)
 		if (http_timeout >= 0 && (timeout < 0 || http_timeout < timeout))
 			timeout = http_timeout;
 		unpark(now, &timeout);
+		waits_poll(now, &timeout);
 
 		/*
 		 * Work that arrived after the last batch (a request read by the last

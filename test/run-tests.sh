@@ -65,6 +65,8 @@ run_regress() {
 	rc=$?
 	cat "$WORK/regress.log"
 	[ $rc = 0 ] || cat "$out/regression.diffs" 2>/dev/null
+	# HOOP_REGRESS_RESULTS=dir keeps the results (to update expected/).
+	[ -z "${HOOP_REGRESS_RESULTS:-}" ] || cp "$out"/results/*.out "$HOOP_REGRESS_RESULTS"/
 	local total failed
 	total=$(grep -cE '^(ok|not ok) ' "$WORK/regress.log")
 	failed=$(grep -cE '^not ok ' "$WORK/regress.log")

@@ -172,7 +172,7 @@ test('hoop_mcp.sessions is append-only, even for a superuser', async () => {
 		`UPDATE hoop_mcp.sessions SET output = 'forged' WHERE id = ${lit(id)}`,
 		`UPDATE hoop_mcp.sessions SET exit_code = 0`,
 		`DELETE FROM hoop_mcp.sessions WHERE id = ${lit(id)}`,
-		'TRUNCATE hoop_mcp.sessions',
+		'TRUNCATE hoop_mcp.sessions CASCADE',
 	]) {
 		const r = psqlTry(sql);
 		assert.equal(r.ok, false, sql);
