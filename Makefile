@@ -41,6 +41,8 @@ SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 # one), so installcheck is the way to run them.
 REGRESS = install identity connections sessions reviews jwt oauth privileges
 REGRESS_OPTS = --dbname=contrib_regression
+# Isolation specs (specs/): races between concurrent decisions.
+ISOLATION = review_races
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

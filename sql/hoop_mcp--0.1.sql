@@ -299,12 +299,17 @@ COMMENT ON TABLE hoop_mcp.review_groups IS 'Each reviewer group of a review and 
 -- hoop_mcp_reviews / hoop_mcp_sessions with {id, session_id, status,
 -- previous_status}, and a wake-up of reviews_wait.  In C: it fires on
 -- every exec.
+-- The worker publishes the session writes of its exec hot path itself;
+-- _publish_by_trigger() is false while it writes them.
 CREATE FUNCTION hoop_mcp._publish_change() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'hoop_mcp_publish_change' LANGUAGE C;
+CREATE FUNCTION hoop_mcp._publish_by_trigger() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'hoop_mcp_publish_by_trigger' LANGUAGE C VOLATILE;
 CREATE TRIGGER reviews_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.reviews
 	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_reviews');
 CREATE TRIGGER sessions_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.sessions
-	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_sessions');
+	FOR EACH ROW WHEN (hoop_mcp._publish_by_trigger())
+	EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_sessions');
 
 -- ---------------------------------------------------------------------------
 -- Security audit log: every POST and DELETE on /api/mcp, answered or not.
@@ -2074,7 +2079,7 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
  '{"type":"object","properties":{"name":{"type":"string","description":"connection name"}},"required":["name"],"additionalProperties":false}',
  '{"destructiveHint":true,"openWorldHint":false}', false),
 ('exec',
- 'Execute a query or command against a connection and return its output. Waits up to 50 seconds: if the execution is still running it answers status "running" with the session_id to poll with sessions_get. The output is what psql prints for the same input (unaligned, tab-separated). Every execution is recorded as a session.',
+ 'Execute a query or command against a connection and return its output. Waits up to 50 seconds: if the execution is still running it answers status "running" with the session_id to poll with sessions_get. The output is what psql prints for the same input (unaligned, tab-separated). Every execution is recorded as a session. When an access request rule covers the connection, nothing runs: the answer is status "pending_approval" with a review_id for reviews_wait and reviews_execute.',
  '{"type":"object","properties":{
 	"connection_name":{"type":"string","description":"name of the Hoop connection to execute against"},
 	"input":{"type":"string","description":"the query or command to run"},
@@ -2085,7 +2090,7 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
   "required":["connection_name","input"],"additionalProperties":false}',
  '{"destructiveHint":true,"openWorldHint":false}', true),
 ('sessions_list',
- 'List sessions, newest first. Non-admin users see their own sessions. Max 100 results per request. The total is capped at 10000: when total_is_capped is true the real total is larger; report it as "10000+". Filters are SQL LIKE patterns; start_date and end_date are RFC 3339.',
+ 'List sessions, newest first. Non-admin users see their own sessions and those they review. Max 100 results per request. The total is capped at 10000: when total_is_capped is true the real total is larger; report it as "10000+". Filters are SQL LIKE patterns; start_date and end_date are RFC 3339.',
  '{"type":"object","properties":{
 	"user":{"type":"string","description":"user subject or email (LIKE pattern)"},
 	"connection":{"type":"string","description":"connection name (LIKE pattern)"},
@@ -2098,11 +2103,11 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
   "additionalProperties":false}',
  '{"readOnlyHint":true,"openWorldHint":false}', false),
 ('sessions_get',
- 'Get a session''s metadata by ID (owner, admin or auditor). Use sessions_get_content for its input and output.',
+ 'Get a session''s metadata by ID (owner, its reviewers, admin or auditor). Use sessions_get_content for its input and output.',
  '{"type":"object","properties":{"id":{"type":"string","description":"session ID"}},"required":["id"],"additionalProperties":false}',
  '{"readOnlyHint":true,"openWorldHint":false}', false),
 ('sessions_get_content',
- 'Get a session''s input and output (owner, admin or auditor).',
+ 'Get a session''s input and output (owner, its reviewers, admin or auditor).',
  '{"type":"object","properties":{
 	"id":{"type":"string","description":"session ID"},
 	"include_input":{"type":["null","boolean"],"description":"include the input (default true)"},

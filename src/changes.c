@@ -36,7 +36,15 @@ typedef struct HoopChanges
 static HoopChanges *changes = NULL;
 static bool review_changed = false; /* in the current transaction */
 
+/*
+ * Set while the worker writes an exec's session on its hot path: it
+ * publishes those transitions itself (changes_publish_session), and the
+ * trigger's WHEN clause skips them, saving the after-trigger queue.
+ */
+bool		changes_published_by_caller = false;
+
 PG_FUNCTION_INFO_V1(hoop_mcp_publish_change);
+PG_FUNCTION_INFO_V1(hoop_mcp_publish_by_trigger);
 
 Size
 changes_shmem_size(void)
@@ -95,17 +103,51 @@ changes_init(void)
 	RegisterXactCallback(changes_xact_callback, NULL);
 }
 
+/* The payload: {"id", "session_id", "status", "previous_status"}. */
 static void
-append_attr(StringInfo buf, const char *key, Relation rel, HeapTuple tup, const char *attname)
+publish(const char *channel, const char *id, const char *session_id, const char *status,
+		const char *previous)
 {
-	int			attno = SPI_fnumber(RelationGetDescr(rel), attname);
-	char	   *value = attno > 0 ? SPI_getvalue(tup, RelationGetDescr(rel), attno) : NULL;
+	StringInfoData payload;
 
-	appendStringInfo(buf, "%s\"%s\":", buf->len > 1 ? "," : "", key);
-	if (value == NULL)
-		appendStringInfoString(buf, "null");
+	initStringInfo(&payload);
+	appendStringInfoString(&payload, "{\"id\":");
+	append_json_string(&payload, id, strlen(id));
+	appendStringInfoString(&payload, ",\"session_id\":");
+	append_json_string(&payload, session_id, strlen(session_id));
+	appendStringInfoString(&payload, ",\"status\":");
+	append_json_string(&payload, status, strlen(status));
+	appendStringInfoString(&payload, ",\"previous_status\":");
+	if (previous)
+		append_json_string(&payload, previous, strlen(previous));
 	else
-		append_json_string(buf, value, strlen(value));
+		appendStringInfoString(&payload, "null");
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(channel, payload.data);
+	pfree(payload.data);
+}
+
+/* An exec's session transition written by the worker itself. */
+void
+changes_publish_session(const pg_uuid_t *id, const char *status, const char *previous)
+{
+	char	   *sid = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+
+	publish("hoop_mcp_sessions", sid, sid, status, previous);
+	pfree(sid);
+}
+
+/* The WHEN clause of the sessions trigger. */
+Datum
+hoop_mcp_publish_by_trigger(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!changes_published_by_caller);
+}
+
+static char *
+attr(Relation rel, HeapTuple tup, const char *attname)
+{
+	return SPI_getvalue(tup, RelationGetDescr(rel), SPI_fnumber(RelationGetDescr(rel), attname));
 }
 
 /*
@@ -122,7 +164,7 @@ hoop_mcp_publish_change(PG_FUNCTION_ARGS)
 	const char *channel;
 	bool		is_review;
 	char	   *old_status = NULL;
-	StringInfoData payload;
+	char	   *status;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		trigdata->tg_trigger->tgnargs != 1)
@@ -130,34 +172,19 @@ hoop_mcp_publish_change(PG_FUNCTION_ARGS)
 	rel = trigdata->tg_relation;
 	channel = trigdata->tg_trigger->tgargs[0];
 	is_review = strcmp(channel, "hoop_mcp_reviews") == 0;
-
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		int			attno = SPI_fnumber(RelationGetDescr(rel), "status");
-		char	   *new_status;
-
 		tup = trigdata->tg_newtuple;
-		old_status = SPI_getvalue(trigdata->tg_trigtuple, RelationGetDescr(rel), attno);
-		new_status = SPI_getvalue(tup, RelationGetDescr(rel), attno);
-		if (old_status && new_status && strcmp(old_status, new_status) == 0)
-			return PointerGetDatum(NULL);
+		old_status = attr(rel, trigdata->tg_trigtuple, "status");
 	}
 	else
 		tup = trigdata->tg_trigtuple;
+	status = attr(rel, tup, "status");
+	if (old_status && strcmp(old_status, status) == 0)
+		return PointerGetDatum(NULL);
 
-	initStringInfo(&payload);
-	appendStringInfoChar(&payload, '{');
-	append_attr(&payload, "id", rel, tup, "id");
-	append_attr(&payload, "session_id", rel, tup, is_review ? "session_id" : "id");
-	append_attr(&payload, "status", rel, tup, "status");
-	appendStringInfoString(&payload, ",\"previous_status\":");
-	if (old_status)
-		append_json_string(&payload, old_status, strlen(old_status));
-	else
-		appendStringInfoString(&payload, "null");
-	appendStringInfoChar(&payload, '}');
-	Async_Notify(channel, payload.data);
-
+	publish(channel, attr(rel, tup, "id"), attr(rel, tup, is_review ? "session_id" : "id"),
+			status, old_status);
 	if (is_review)
 		review_changed = true;
 	return PointerGetDatum(NULL);

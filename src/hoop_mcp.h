@@ -79,6 +79,8 @@ extern Size changes_shmem_size(void);
 extern void changes_shmem_init(void);
 extern uint64 changes_review_count(void);
 extern ConditionVariable *changes_review_cv(void);
+extern bool changes_published_by_caller;
+extern void changes_publish_session(const pg_uuid_t *id, const char *status, const char *previous);
 
 /* The worker (worker.c) */
 extern PGDLLEXPORT void hoop_worker_main(Datum arg);

@@ -425,6 +425,7 @@ insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
 	TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
 	Datum		args[13];
 	char		nulls[13];
+	volatile int rc = 0;
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = UUIDPGetDatum(&job->session_id);
@@ -443,8 +444,19 @@ insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
 		nulls[10] = 'n';
 	args[11] = job_text(refusal, nulls, 11);
 	args[12] = CStringGetTextDatum(worker_executor_name());
-	if (hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0) != SPI_OK_INSERT)
+	changes_published_by_caller = true;
+	PG_TRY();
+	{
+		rc = hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		changes_published_by_caller = false;
+	}
+	PG_END_TRY();
+	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not write the session");
+	changes_publish_session(&job->session_id, refusal ? "done" : "open", NULL);
 }
 
 /*
@@ -1020,6 +1032,7 @@ finish_session(void *arg)
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, BOOLOID, INT4OID, INT8OID};
 	Datum		args[5];
 	volatile int rc = 0;
+	volatile bool finished = false;
 
 	args[0] = UUIDPGetDatum(&job->session_id);
 	args[1] = PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len));
@@ -1027,20 +1040,25 @@ finish_session(void *arg)
 	args[3] = Int32GetDatum(job->exit_code);
 	args[4] = Int64GetDatum(job->elapsed_ms);
 	hoop_internal_write = true;
+	changes_published_by_caller = true;
 	PG_TRY();
 	{
 		rc = hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0);
-		if (rc == SPI_OK_UPDATE && job->review &&
-			hoop_execute_plan(hoop_plan(review_executed_sql, 1, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
-			rc = 0;
+		finished = SPI_processed == 1;
 	}
 	PG_FINALLY();
 	{
 		hoop_internal_write = false;
+		changes_published_by_caller = false;
 	}
 	PG_END_TRY();
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not finish session");
+	if (finished)
+		changes_publish_session(&job->session_id, "done", "open");
+	if (job->review &&
+		hoop_execute_plan(hoop_plan(review_executed_sql, 1, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not mark the review executed");
 }
 
 /*

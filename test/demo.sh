@@ -51,7 +51,7 @@ fi
 
 if [ ! -f "$DEMO/api_key" ]; then
 	agent_password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
-	psql -X -q -v ON_ERROR_STOP=1 -v pw="$agent_password" -v port="$PGPORT" <<'SQL'
+	psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -v pw="$agent_password" -v port="$PGPORT" <<'SQL'
 CREATE DATABASE shop;
 CREATE ROLE agent LOGIN PASSWORD :'pw';
 \c shop
@@ -70,6 +70,12 @@ SELECT hoop_mcp.create_user('admin@example.com', '{admin}', 'Demo Admin');
 SELECT hoop_mcp.create_connection('shop-pg',
 	format('host=127.0.0.1 port=%s dbname=shop user=agent password=%s', :'port', :'pw'),
 	tags => '{"env": "demo"}');
+-- Every exec on shop-pg-reviewed waits for a reviewer of group admin.
+SELECT hoop_mcp.create_connection('shop-pg-reviewed',
+	format('host=127.0.0.1 port=%s dbname=shop user=agent password=%s', :'port', :'pw'),
+	tags => '{"env": "demo"}');
+SELECT hoop_mcp.access_request_rules_create('demo-review', 'command', '{}', '{admin}', true,
+	description => 'every exec on shop-pg-reviewed is reviewed', connection_names => '{shop-pg-reviewed}');
 SQL
 	psql -X -At -c "SELECT hoop_mcp.create_api_key('admin@example.com', 'demo key')" >"$DEMO/api_key"
 	chmod 600 "$DEMO/api_key"
@@ -85,7 +91,10 @@ hoop_mcp demo is running.
   MCP endpoint : $URL
   API key      : $KEY   (user admin@example.com, group admin)
   PostgreSQL   : psql -h $DEMO -p $PGPORT -U postgres   (hoop_mcp is in database postgres)
-  Connection   : shop-pg -> database shop (tables customers, orders)
+  Connections  : shop-pg -> database shop (tables customers, orders)
+                 shop-pg-reviewed -> the same, but every exec waits for a review
+                 (approve with reviews_update, or from psql:
+                  SELECT hoop_mcp.reviews_update('<review_id>', 'APPROVED');)
 
 Client configuration (Claude Code .mcp.json, Cursor mcp.json):
 

@@ -61,12 +61,13 @@ run_regress() {
 	start_cluster regress || { count 0 1 regress; return; }
 	mkdir -p "$out"
 	make -s with_llvm=no installcheck REGRESS_OPTS="--dbname=contrib_regression --outputdir=$out" \
+		ISOLATION_OPTS="--outputdir=$out/iso" \
 		>"$WORK/regress.log" 2>&1
 	rc=$?
 	cat "$WORK/regress.log"
-	[ $rc = 0 ] || cat "$out/regression.diffs" 2>/dev/null
+	[ $rc = 0 ] || cat "$out/regression.diffs" "$out/iso/regression.diffs" 2>/dev/null
 	# HOOP_REGRESS_RESULTS=dir keeps the results (to update expected/).
-	[ -z "${HOOP_REGRESS_RESULTS:-}" ] || cp "$out"/results/*.out "$HOOP_REGRESS_RESULTS"/
+	[ -z "${HOOP_REGRESS_RESULTS:-}" ] || cp "$out"/results/*.out "$out"/iso/results/*.out "$HOOP_REGRESS_RESULTS"/
 	local total failed
 	total=$(grep -cE '^(ok|not ok) ' "$WORK/regress.log")
 	failed=$(grep -cE '^not ok ' "$WORK/regress.log")
@@ -83,7 +84,7 @@ run_tap() {
 	mkdir -p "$dir"
 	cp -r test/t Makefile sql src hoop_mcp.control "$dir"/ 2>/dev/null
 	chown -R postgres: "$dir"
-	as_postgres make -C "$dir" -s with_llvm=no installcheck REGRESS= TAP_TESTS=1 \
+	as_postgres make -C "$dir" -s with_llvm=no installcheck REGRESS= ISOLATION= TAP_TESTS=1 \
 		PROVE_TESTS='t/*.pl' PROVE_FLAGS='--timer' >"$WORK/tap.log" 2>&1
 	rc=$?
 	cat "$WORK/tap.log"

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, sqlRows, ensureUser, apiKey,
-	ensureConnection, rawSession, SHOP_CONNINFO, parseSse,
+	ensureConnection, rawSession, SHOP_CONN, SHOP_CONNINFO, parseSse,
 } from './helpers.mjs';
 
 let fx;
@@ -242,6 +242,7 @@ test('LISTEN receives every review and session transition at commit', async () =
 	const { review_id: id } = await gatedExec('SELECT 4');
 	await approve('dba', id);
 	await callJson(c.req, 'reviews_execute', { id });
+	const plain = await callJson(c.req, 'exec', { connection_name: SHOP_CONN, input: 'SELECT 5' });
 	await done;
 	const notes = [...out.matchAll(/Asynchronous notification "(hoop_mcp_\w+)" with payload "(.*)" received from server process/g)]
 		.map((m) => ({ channel: m[1], ...JSON.parse(m[2]) }))
@@ -253,6 +254,10 @@ test('LISTEN receives every review and session transition at commit', async () =
 		'reviews:APPROVED>PROCESSING', 'sessions:ready>open',
 		'sessions:open>done', 'reviews:PROCESSING>EXECUTED',
 	], out);
+	const plainSeq = [...out.matchAll(/Asynchronous notification "hoop_mcp_sessions" with payload "(.*)" received from server process/g)]
+		.map((m) => JSON.parse(m[1])).filter((n) => n.id === plain.session_id)
+		.map((n) => `${n.previous_status ?? '-'}>${n.status}`);
+	assert.deepEqual(plainSeq, ['->open', 'open>done'], 'an ungated exec publishes its session too');
 	for (const n of notes) {
 		assert.deepEqual(Object.keys(n).sort(), ['channel', 'id', 'previous_status', 'session_id', 'status']);
 	}
