@@ -295,6 +295,17 @@ CREATE TABLE hoop_mcp.review_groups (
 );
 COMMENT ON TABLE hoop_mcp.review_groups IS 'Each reviewer group of a review and what it decided, by whom, when.';
 
+-- JIT grants are approved JIT reviews: the owner may exec on the connection
+-- until ends_at (the review's revoke_at), or until revoked.
+CREATE VIEW hoop_mcp.jit_grants AS
+	SELECT r.id AS review_id, r.owner_id, r.owner_email, r.connection_name,
+		   r.access_request_rule_name, r.access_duration_sec, r.revoked_at AS ends_at,
+		   r.status = 'APPROVED' AND r.revoked_at > pg_catalog.now() AS active,
+		   r.status = 'REVOKED' AS revoked
+	FROM hoop_mcp.reviews r
+	WHERE r.type = 'jit' AND r.status IN ('APPROVED', 'REVOKED');
+COMMENT ON VIEW hoop_mcp.jit_grants IS 'JIT access granted by approved reviews: who, which connection, until when.';
+
 -- Every review and session transition is published at commit: NOTIFY on
 -- hoop_mcp_reviews / hoop_mcp_sessions with {id, session_id, status,
 -- previous_status}, and a wake-up of reviews_wait.  In C: it fires on
@@ -1854,6 +1865,7 @@ DECLARE
 	t time := (pg_catalog.now() AT TIME ZONE 'UTC')::time;
 	t_start time;
 	t_end time;
+	in_window boolean;
 BEGIN
 	IF coalesce(id, '') = '' THEN
 		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
@@ -1890,8 +1902,10 @@ BEGIN
 		EXCEPTION WHEN OTHERS THEN
 			RAISE EXCEPTION 'invalid execution window configuration' USING ERRCODE = 'invalid_parameter_value';
 		END;
-		IF NOT CASE WHEN t_start <= t_end THEN t >= t_start AND t <= t_end
-					ELSE t >= t_start OR t <= t_end END THEN	-- a window may cross midnight
+		-- A window may cross midnight.
+		in_window := CASE WHEN t_start <= t_end THEN t >= t_start AND t <= t_end
+						  ELSE t >= t_start OR t <= t_end END;
+		IF NOT in_window THEN
 			RAISE EXCEPTION 'execution not allowed outside the time window % to % UTC',
 				pg_catalog.to_char(t_start, 'HH24:MI'), pg_catalog.to_char(t_end, 'HH24:MI')
 				USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -2566,7 +2580,7 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.sign(json, text, text),
 GRANT SELECT ON hoop_mcp.org, hoop_mcp.users, hoop_mcp.groups, hoop_mcp.user_groups,
 	hoop_mcp.connections, hoop_mcp.plugins, hoop_mcp.access_control, hoop_mcp.sessions,
 	hoop_mcp.security_audit_log, hoop_mcp.tools, hoop_mcp.access_request_rules,
-	hoop_mcp.reviews, hoop_mcp.review_groups
+	hoop_mcp.reviews, hoop_mcp.review_groups, hoop_mcp.jit_grants
 	TO hoop_mcp_auditor;
 GRANT SELECT (id, user_id, prefix, description, created_at, expires_at, revoked_at, last_used_at)
 	ON hoop_mcp.api_keys TO hoop_mcp_auditor;

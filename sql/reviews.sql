@@ -149,6 +149,42 @@ SELECT review_type AS after_revoke
 FROM hoop_mcp.users u, LATERAL hoop_mcp._exec_gate(u.subject, hoop_mcp._user_groups(u.id), 'metrics-pg')
 WHERE u.email = 'req@example.com';
 SELECT status, exit_code FROM hoop_mcp.sessions WHERE id = :'r4';
+SELECT owner_email, connection_name, active, revoked FROM hoop_mcp.jit_grants;
+
+-- reviews_execute's guards, in hoop's order (the worker calls
+-- _review_execute_begin; here the superuser acts as a mapped user).
+SELECT hoop_mcp.create_user('runner@example.com', '{dba}', 'Runner', current_user) IS NOT NULL AS created;
+SELECT pg_temp.gated(6, 'req@example.com', 'prod-review', 'onetime', 'shop-pg') AS r6 \gset
+SELECT pg_temp.gated(7, 'runner@example.com', 'prod-review', 'onetime', 'shop-pg') AS r7 \gset
+SELECT * FROM hoop_mcp._review_execute_begin(:'r4', 'worker 1');
+SELECT * FROM hoop_mcp._review_execute_begin(:'r6', 'worker 1');
+SELECT * FROM hoop_mcp._review_execute_begin(:'r7', 'worker 1');
+SELECT * FROM hoop_mcp._review_execute_begin('', 'worker 1');
+UPDATE hoop_mcp.reviews SET status = 'APPROVED', time_window = '{"type": "cron", "configuration": {}}' WHERE id = :'r7';
+SELECT * FROM hoop_mcp._review_execute_begin(:'r7', 'worker 1');
+UPDATE hoop_mcp.reviews SET time_window = '{"type": "time_range", "configuration": {"start_time": "xx", "end_time": "yy"}}' WHERE id = :'r7';
+SELECT * FROM hoop_mcp._review_execute_begin(:'r7', 'worker 1');
+-- A window that starts in two hours (UTC, possibly across midnight).
+UPDATE hoop_mcp.reviews SET time_window = jsonb_build_object('type', 'time_range', 'configuration', jsonb_build_object(
+	'start_time', to_char((now() AT TIME ZONE 'UTC') + interval '2 hours', 'HH24:MI'),
+	'end_time', to_char((now() AT TIME ZONE 'UTC') + interval '3 hours', 'HH24:MI'))) WHERE id = :'r7';
+CREATE FUNCTION pg_temp.execute_error(id text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM hoop_mcp._review_execute_begin(id, 'worker 1');
+	RETURN 'ran';
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+	RETURN regexp_replace(SQLERRM, '[0-9]{2}:[0-9]{2}', 'HH:MM', 'g');
+END
+$$;
+SELECT pg_temp.execute_error(:'r7');
+-- One that holds now: the review starts, its session is reopened for the worker.
+UPDATE hoop_mcp.reviews SET time_window = jsonb_build_object('type', 'time_range', 'configuration', jsonb_build_object(
+	'start_time', to_char((now() AT TIME ZONE 'UTC') - interval '1 hour', 'HH24:MI'),
+	'end_time', to_char((now() AT TIME ZONE 'UTC') + interval '1 hour', 'HH24:MI'))) WHERE id = :'r7';
+SELECT connection_name, input FROM hoop_mcp._review_execute_begin(:'r7', 'worker 1');
+SELECT r.status, s.status AS session, s.executor FROM hoop_mcp.reviews r JOIN hoop_mcp.sessions s ON s.id = r.session_id WHERE r.id = :'r7';
+SELECT * FROM hoop_mcp._review_execute_begin(:'r7', 'worker 1');
 
 -- reviews_wait: a decided review returns at once; a pending one times out
 -- (not an error); a frozen snapshot is refused.
