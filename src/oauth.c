@@ -723,12 +723,15 @@ append_kv(StringInfo b, bool *first, const char *key, const char *value)
 	*first = false;
 }
 
-/* A member of the provider's metadata, as JSON text, or a default. */
+/*
+ * Appends ,"key":<value> with the member of src (a JSON object, or NULL)
+ * as JSON text, or the default dflt; nothing when both are missing.
+ */
 static void
-append_metadata(StringInfo b, OAuthConfig *c, const char *key, const char *dflt)
+append_member(StringInfo b, Jsonb *src, const char *key, const char *dflt)
 {
 	JsonbValue	v;
-	JsonbValue *m = c->provider_metadata ? jv_key(&c->provider_metadata->root, key, &v) : NULL;
+	JsonbValue *m = src ? jv_key(&src->root, key, &v) : NULL;
 
 	if (m == NULL && dflt == NULL)
 		return;
@@ -780,13 +783,13 @@ authorization_server(Request *req, OAuthConfig *c)
 	initStringInfo(&b);
 	appendStringInfoChar(&b, '{');
 	append_kv(&b, &first, "issuer", hoop_api_url());
-	append_metadata(&b, c, "authorization_endpoint", NULL);
-	append_metadata(&b, c, "token_endpoint", NULL);
-	append_metadata(&b, c, "jwks_uri", NULL);
-	append_metadata(&b, c, "scopes_supported", NULL);
+	append_member(&b, c->provider_metadata, "authorization_endpoint", NULL);
+	append_member(&b, c->provider_metadata, "token_endpoint", NULL);
+	append_member(&b, c->provider_metadata, "jwks_uri", NULL);
+	append_member(&b, c->provider_metadata, "scopes_supported", NULL);
 	append_kv(&b, &first, "registration_endpoint", register_uri);
-	append_metadata(&b, c, "response_types_supported", "[\"code\"]");
-	append_metadata(&b, c, "grant_types_supported", "[\"authorization_code\",\"refresh_token\"]");
+	append_member(&b, c->provider_metadata, "response_types_supported", "[\"code\"]");
+	append_member(&b, c->provider_metadata, "grant_types_supported", "[\"authorization_code\",\"refresh_token\"]");
 	appendStringInfoString(&b, c->client_secret ?
 						   ",\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"client_secret_post\"]" :
 						   ",\"token_endpoint_auth_methods_supported\":[\"none\"]");
@@ -832,21 +835,6 @@ register_error(Request *req, int status, const char *description)
 	appendStringInfoChar(&b, '}');
 	json_answer(req, status, "no-store", &b);
 	req->error_message = pstrdup(description);
-}
-
-/* Echoes a member of the registration request, or writes a default. */
-static void
-echo_member(StringInfo b, Jsonb *body, const char *key, const char *dflt)
-{
-	JsonbValue	v;
-	JsonbValue *m = body ? jv_key(&body->root, key, &v) : NULL;
-
-	if (m == NULL && dflt == NULL)
-		return;
-	appendStringInfoChar(b, ',');
-	append_json_string(b, key, strlen(key));
-	appendStringInfoChar(b, ':');
-	appendStringInfoString(b, m ? jv_text(m) : dflt);
 }
 
 /*
@@ -896,11 +884,11 @@ register_client(Request *req, OAuthConfig *c)
 		append_kv(&b, &first, "client_secret", c->client_secret);
 		appendStringInfoString(&b, ",\"client_secret_expires_at\":0");
 	}
-	echo_member(&b, body, "redirect_uris", NULL);
-	echo_member(&b, body, "client_name", NULL);
-	echo_member(&b, body, "scope", NULL);
-	echo_member(&b, body, "grant_types", "[\"authorization_code\",\"refresh_token\"]");
-	echo_member(&b, body, "response_types", "[\"code\"]");
+	append_member(&b, body, "redirect_uris", NULL);
+	append_member(&b, body, "client_name", NULL);
+	append_member(&b, body, "scope", NULL);
+	append_member(&b, body, "grant_types", "[\"authorization_code\",\"refresh_token\"]");
+	append_member(&b, body, "response_types", "[\"code\"]");
 	append_kv(&b, &first, "token_endpoint_auth_method",
 			  c->client_secret == NULL ? "none" :
 			  method && strcmp(method, "client_secret_post") == 0 ? "client_secret_post" :
