@@ -1954,30 +1954,25 @@ BEGIN
 END
 $$;
 
--- Stores a gated exec: its session (open, not running) and its PENDING
--- review with one group per reviewer group of the rule.
+-- A gated exec's PENDING review, with one group per reviewer group of the
+-- rule; owner and connection come from its session (open, not running).
 CREATE FUNCTION hoop_mcp._review_open(session_id uuid, review_type text, rule_name text,
-		subject text, email text, name text, connection_id uuid, connection_name text,
-		connection_type text, connection_subtype text, connection_tags jsonb,
-		input text, metadata jsonb, env_vars jsonb, client_args text[])
+		env_vars jsonb DEFAULT NULL, client_args text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	rule hoop_mcp.access_request_rules;
 BEGIN
 	SELECT * INTO rule FROM hoop_mcp.access_request_rules r WHERE r.name = rule_name;
-	INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_id,
-		connection_type, connection_subtype, connection_tags, verb, status, input, metadata)
-	VALUES (session_id, subject, email, name, connection_name, connection_id, connection_type,
-		connection_subtype, connection_tags, 'exec', 'open', input, metadata);
 	INSERT INTO hoop_mcp.reviews (id, session_id, connection_id, connection_name, type, input_env_vars,
 		input_client_args, access_duration_sec, owner_id, owner_email, owner_name,
 		access_request_rule_name, force_approval_groups, min_approvals)
-	VALUES (session_id, session_id, connection_id, connection_name, review_type, env_vars, client_args,
+	SELECT s.id, s.id, s.connection_id, s.connection, review_type, env_vars, client_args,
 		CASE WHEN review_type = 'jit' THEN LEAST(coalesce(rule.access_max_duration, 900), 48 * 3600) END,
-		subject, email, name, rule.name, rule.force_approval_groups,
+		s.user_id, s.user_email, s.user_name, rule.name, rule.force_approval_groups,
 		CASE WHEN rule.all_groups_must_approve THEN pg_catalog.cardinality(rule.reviewers_groups)
-			 ELSE rule.min_approvals END);
+			 ELSE rule.min_approvals END
+	FROM hoop_mcp.sessions s WHERE s.id = _review_open.session_id;
 	INSERT INTO hoop_mcp.review_groups (review_id, group_name)
 	SELECT DISTINCT session_id, x FROM pg_catalog.unnest(rule.reviewers_groups) x;
 END
@@ -2190,40 +2185,6 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
  'Get an access request rule by name (admin or auditor).',
  '{"type":"object","properties":{"name":{"type":"string","description":"rule name"}},"required":["name"],"additionalProperties":false}',
  '{"readOnlyHint":true,"openWorldHint":false}', false),
-('access_request_rules_create',
- 'Create an access request rule (admin only). An exec on one of its connections by a user the rule applies to is stored with a PENDING review instead of running.',
- '{"type":"object","properties":{
-	"name":{"type":"string","description":"rule name"},
-	"access_type":{"type":"string","description":"jit (access for a duration), command (each execution is reviewed) or jit_command (both)"},
-	"approval_required_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members need approval; empty means every user"},
-	"reviewers_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members review"},
-	"all_groups_must_approve":{"type":"boolean","description":"every reviewer group must approve"},
-	"description":{"type":"string","description":"what the rule is for"},
-	"connection_names":{"type":"array","items":{"type":"string"},"description":"connections the rule applies to"},
-	"force_approval_groups":{"type":"array","items":{"type":"string"},"description":"groups that may approve at once with force_review"},
-	"skip_review_groups":{"type":"array","items":{"type":"string"},"description":"groups never reviewed (only when approval_required_groups is empty)"},
-	"min_approvals":{"type":"integer","description":"approvals needed when all_groups_must_approve is false"},
-	"access_max_duration":{"type":"integer","description":"JIT access duration in seconds (default 900, at most 172800)"},
-	"attributes":{"type":"array","items":{"type":"string"},"description":"not supported by hoop_mcp; name connections instead"}},
-  "required":["name","access_type","approval_required_groups","reviewers_groups","all_groups_must_approve"],"additionalProperties":false}',
- '{"openWorldHint":false}', false),
-('access_request_rules_update',
- 'Replace every field of an access request rule, found by name (admin only).',
- '{"type":"object","properties":{
-	"name":{"type":"string","description":"rule name"},
-	"access_type":{"type":"string","description":"jit (access for a duration), command (each execution is reviewed) or jit_command (both)"},
-	"approval_required_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members need approval; empty means every user"},
-	"reviewers_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members review"},
-	"all_groups_must_approve":{"type":"boolean","description":"every reviewer group must approve"},
-	"description":{"type":"string","description":"what the rule is for"},
-	"connection_names":{"type":"array","items":{"type":"string"},"description":"connections the rule applies to"},
-	"force_approval_groups":{"type":"array","items":{"type":"string"},"description":"groups that may approve at once with force_review"},
-	"skip_review_groups":{"type":"array","items":{"type":"string"},"description":"groups never reviewed (only when approval_required_groups is empty)"},
-	"min_approvals":{"type":"integer","description":"approvals needed when all_groups_must_approve is false"},
-	"access_max_duration":{"type":"integer","description":"JIT access duration in seconds (default 900, at most 172800)"},
-	"attributes":{"type":"array","items":{"type":"string"},"description":"not supported by hoop_mcp; name connections instead"}},
-  "required":["name","access_type","approval_required_groups","reviewers_groups","all_groups_must_approve"],"additionalProperties":false}',
- '{"destructiveHint":true,"openWorldHint":false}', false),
 ('access_request_rules_delete',
  'Delete an access request rule by name (admin only).',
  '{"type":"object","properties":{"name":{"type":"string","description":"rule name"}},"required":["name"],"additionalProperties":false}',
@@ -2257,6 +2218,32 @@ INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_o
 	"timeout_seconds":{"type":"integer","description":"max wait in seconds (default 60, max 300). Timeout is not an error: the response carries timed_out=true and the current status — call again to keep waiting."}},
   "required":["id"],"additionalProperties":false}',
  '{"readOnlyHint":true,"openWorldHint":false}', false);
+
+-- access_request_rules_update takes create's arguments: hoop's update is a
+-- full replacement of the rule, found by name.
+INSERT INTO hoop_mcp.tools (name, description, input_schema, annotations, runs_on_target)
+SELECT t.name, t.description, a.schema, t.annotations::jsonb, false
+FROM (VALUES
+	('access_request_rules_create',
+	 'Create an access request rule (admin only). An exec on one of its connections by a user the rule applies to is stored with a PENDING review instead of running.',
+	 '{"openWorldHint":false}'),
+	('access_request_rules_update',
+	 'Replace every field of an access request rule, found by name (admin only).',
+	 '{"destructiveHint":true,"openWorldHint":false}')) t(name, description, annotations),
+	(SELECT '{"type":"object","properties":{
+	"name":{"type":"string","description":"rule name"},
+	"access_type":{"type":"string","description":"jit (access for a duration), command (each execution is reviewed) or jit_command (both)"},
+	"approval_required_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members need approval; empty means every user"},
+	"reviewers_groups":{"type":"array","items":{"type":"string"},"description":"groups whose members review"},
+	"all_groups_must_approve":{"type":"boolean","description":"every reviewer group must approve"},
+	"description":{"type":"string","description":"what the rule is for"},
+	"connection_names":{"type":"array","items":{"type":"string"},"description":"connections the rule applies to"},
+	"force_approval_groups":{"type":"array","items":{"type":"string"},"description":"groups that may approve at once with force_review"},
+	"skip_review_groups":{"type":"array","items":{"type":"string"},"description":"groups never reviewed (only when approval_required_groups is empty)"},
+	"min_approvals":{"type":"integer","description":"approvals needed when all_groups_must_approve is false"},
+	"access_max_duration":{"type":"integer","description":"JIT access duration in seconds (default 900, at most 172800)"},
+	"attributes":{"type":"array","items":{"type":"string"},"description":"not supported by hoop_mcp; name connections instead"}},
+  "required":["name","access_type","approval_required_groups","reviewers_groups","all_groups_must_approve"],"additionalProperties":false}'::jsonb AS schema) a;
 
 -- ===========================================================================
 -- OAuth 2.1 resource server (MCP OAuth mode)
