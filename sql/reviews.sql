@@ -63,8 +63,10 @@ DECLARE
 	u hoop_mcp.users;
 BEGIN
 	SELECT * INTO u FROM hoop_mcp.users WHERE email = who;
-	PERFORM hoop_mcp._review_open(sid, type, rule, u.subject, u.email, u.name, NULL, conn,
-		'database', 'postgres', '{}', 'DELETE FROM orders', NULL, NULL, NULL);
+	INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection, connection_type,
+		connection_subtype, verb, status, input)
+	VALUES (sid, u.subject, u.email, u.name, conn, 'database', 'postgres', 'exec', 'open', 'DELETE FROM orders');
+	PERFORM hoop_mcp._review_open(sid, type, rule);
 	RETURN sid;
 END
 $$;

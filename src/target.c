@@ -157,7 +157,7 @@ static const char *const gate_sql =
 "SELECT review_type, (rule).name FROM hoop_mcp._exec_gate($1, $2, $3)";
 
 static const char *const review_open_sql =
-"SELECT hoop_mcp._review_open($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL)";
+"SELECT hoop_mcp._review_open($1, $2, $3)";
 
 static const char *const review_begin_sql =
 "SELECT session_id, connection_name, input FROM hoop_mcp._review_execute_begin($1, $2)";
@@ -416,10 +416,13 @@ job_attach(Request *req, TargetJob *job, ConnEntry *c)
 	req->job = (struct TargetJob *) job;
 }
 
-/* The exec's session: open, or already done when exec is refused. */
+/*
+ * The exec's session: open (run by executor, or waiting for its review
+ * when executor is NULL), or already done when exec is refused.
+ */
 static void
 insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
-			   Jsonb *metadata, const char *refusal)
+			   Jsonb *metadata, const char *refusal, const char *executor)
 {
 	Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
 	TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
@@ -443,7 +446,7 @@ insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
 	else
 		nulls[10] = 'n';
 	args[11] = job_text(refusal, nulls, 11);
-	args[12] = CStringGetTextDatum(worker_executor_name());
+	args[12] = job_text(executor, nulls, 12);
 	changes_published_by_caller = true;
 	PG_TRY();
 	{
@@ -469,10 +472,8 @@ exec_gated(Request *req, TargetJob *job, ConnEntry *c, const char *input, Jsonb 
 {
 	Oid			gate_types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
 	Datum		gate_args[3];
-	Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
-	TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, JSONBOID};
-	Datum		args[13];
-	char		nulls[13];
+	Oid			types[3] = {UUIDOID, TEXTOID, TEXTOID};
+	Datum		args[3];
 	bool		isnull;
 	char	   *review_type;
 	char	   *rule_name;
@@ -491,24 +492,12 @@ exec_gated(Request *req, TargetJob *job, ConnEntry *c, const char *input, Jsonb 
 	review_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	rule_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
-	memset(nulls, ' ', sizeof(nulls));
+	/* The session is open but not running: no executor until approved. */
+	insert_session(req, job, c, input, metadata, NULL, NULL);
 	args[0] = UUIDPGetDatum(&job->session_id);
 	args[1] = CStringGetTextDatum(review_type);
 	args[2] = CStringGetTextDatum(rule_name);
-	args[3] = CStringGetTextDatum(req->actor.subject);
-	args[4] = CStringGetTextDatum(req->actor.email);
-	args[5] = job_text(req->actor.name, nulls, 5);
-	args[6] = UUIDPGetDatum(&c->id);
-	args[7] = CStringGetTextDatum(c->name);
-	args[8] = CStringGetTextDatum(c->type);
-	args[9] = CStringGetTextDatum(c->subtype);
-	args[10] = JsonbPGetDatum(c->tags);
-	args[11] = CStringGetTextDatum(input);
-	if (metadata)
-		args[12] = JsonbPGetDatum(metadata);
-	else
-		nulls[12] = 'n';
-	if (hoop_execute_plan(hoop_plan(review_open_sql, 13, types), args, nulls, false, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(review_open_sql, 3, types), args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not store the review");
 
 	/* hoop's pending_approval envelope, keys sorted as Go does. */
@@ -618,7 +607,7 @@ target_begin(Request *req, const char *connection_name, const char *input,
 		hoop_random_uuid(&job->session_id);
 		if (refusal == NULL && c->has_rules && exec_gated(req, job, c, input, metadata))
 			return;
-		insert_session(req, job, c, input, metadata, refusal);
+		insert_session(req, job, c, input, metadata, refusal, worker_executor_name());
 		if (refusal)
 		{
 			/* The session is already done; answer with hoop's failed envelope. */
