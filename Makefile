@@ -16,6 +16,7 @@ OBJS = \
 	src/auth.o \
 	src/tools.o \
 	src/plans.o \
+	src/rows.o \
 	src/cache.o \
 	src/connections.o \
 	src/target.o \

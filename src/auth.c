@@ -20,6 +20,7 @@
 
 #include "json.h"
 #include "request.h"
+#include "rows.h"
 
 #define API_KEY_PREFIX_LEN 12
 
@@ -41,13 +42,6 @@ static const char *const user_by_id_sql =
 
 static const char *const user_by_email_sql =
 "SELECT u.id, u.subject, u.email, u.name, u.status," USER_GROUPS " FROM hoop_mcp.users u WHERE u.email = lower($1)";
-
-static const char *const audit_sql =
-"INSERT INTO hoop_mcp.security_audit_log"
-"  (actor_subject, actor_email, actor_name, resource_type, action, http_method,"
-"   http_path, http_status, client_ip, mcp_session_id, rpc_method, tool_name,"
-"   request_payload_redacted, outcome, error_message)"
-" VALUES ($1, $2, $3, 'mcp', $4, $5, $6, $7, $8::inet, $9, $10, $11, $12::jsonb, $13, $14)";
 
 static char *
 column_text(int col)
@@ -265,17 +259,6 @@ auth_dev_loopback(Request *req)
 	return SPI_processed == 1 && take_user(req, 1);
 }
 
-static Datum
-text_or_null(const char *s, char *nulls, int i)
-{
-	if (s == NULL)
-	{
-		nulls[i] = 'n';
-		return (Datum) 0;
-	}
-	return CStringGetTextDatum(s);
-}
-
 /*
  * One row per POST or DELETE.  The body is stored parsed, with secret-like
  * values redacted at any depth; the outcome is true for an answer that
@@ -284,27 +267,24 @@ text_or_null(const char *s, char *nulls, int i)
 void
 audit_write(Request *req)
 {
-	Oid			argtypes[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID};
-	Datum		args[14];
-	char		nulls[14];
 	bool		auth = req->authenticated;
+	RowColumn	cols[15];
+	int			n = 0;
 
-	memset(nulls, ' ', sizeof(nulls));
-	args[0] = text_or_null(auth ? req->actor.subject : NULL, nulls, 0);
-	args[1] = text_or_null(auth ? req->actor.email : NULL, nulls, 1);
-	args[2] = text_or_null(auth ? req->actor.name : NULL, nulls, 2);
-	args[3] = CStringGetTextDatum(strcmp(req->method, "DELETE") == 0 ? "delete" : "create");
-	args[4] = CStringGetTextDatum(req->method);
-	args[5] = CStringGetTextDatum(req->path);
-	args[6] = Int32GetDatum(req->status);
-	args[7] = text_or_null(req->client_ip[0] ? req->client_ip : NULL, nulls, 7);
-	args[8] = text_or_null(req->new_session_id ? req->new_session_id : req->mcp_session_id, nulls, 8);
-	args[9] = text_or_null(req->rpc_method, nulls, 9);
-	args[10] = text_or_null(req->tool_name, nulls, 10);
-	args[11] = text_or_null(req->rpc ? jv_redacted(req->rpc) : NULL, nulls, 11);
-	args[12] = BoolGetDatum(req->status < 400 && req->error_message == NULL);
-	args[13] = text_or_null(req->error_message, nulls, 13);
-	if (hoop_execute_plan(hoop_plan(audit_sql, 14, argtypes), args, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write the audit row");
+	cols[n++] = row_text("actor_subject", auth ? req->actor.subject : NULL);
+	cols[n++] = row_text("actor_email", auth ? req->actor.email : NULL);
+	cols[n++] = row_text("actor_name", auth ? req->actor.name : NULL);
+	cols[n++] = row_text("resource_type", "mcp");
+	cols[n++] = row_text("action", strcmp(req->method, "DELETE") == 0 ? "delete" : "create");
+	cols[n++] = row_text("http_method", req->method);
+	cols[n++] = row_text("http_path", req->path);
+	cols[n++] = row_datum("http_status", Int32GetDatum(req->status));
+	cols[n++] = row_input("client_ip", req->client_ip[0] ? req->client_ip : NULL);
+	cols[n++] = row_text("mcp_session_id", req->new_session_id ? req->new_session_id : req->mcp_session_id);
+	cols[n++] = row_text("rpc_method", req->rpc_method);
+	cols[n++] = row_text("tool_name", req->tool_name);
+	cols[n++] = row_jsonb("request_payload_redacted", req->rpc ? jv_redacted(req->rpc) : NULL);
+	cols[n++] = row_datum("outcome", BoolGetDatum(req->status < 400 && req->error_message == NULL));
+	cols[n++] = row_text("error_message", req->error_message);
+	rows_insert("security_audit_log", cols, n);
 }

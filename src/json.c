@@ -92,76 +92,45 @@ secret_key(const char *key, int len)
 }
 
 /*
- * Writes the container as JSON text with every value under a secret-like
- * key replaced by "[REDACTED]".
+ * Pushes a copy of the container with every value under a secret-like key
+ * replaced by "[REDACTED]", at any depth.
  */
-static void
-redact_container(StringInfo out, JsonbContainer *c)
+static JsonbValue *
+redact_container(JsonbParseState **st, JsonbContainer *c)
 {
 	JsonbIterator *it = JsonbIteratorInit(c);
 	JsonbValue	v;
+	JsonbValue *res = NULL;
 	JsonbIteratorToken tok;
-	bool		first = true;
 	bool		redact_next = false;
 
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		switch (tok)
+		if (tok == WJB_KEY)
+			redact_next = secret_key(v.val.string.val, v.val.string.len);
+		if (tok == WJB_VALUE && redact_next)
 		{
-			case WJB_BEGIN_OBJECT:
-			case WJB_BEGIN_ARRAY:
-				if (v.type == jbvArray && v.val.array.rawScalar)
-					break;
-				appendStringInfoChar(out, tok == WJB_BEGIN_OBJECT ? '{' : '[');
-				first = true;
-				break;
-			case WJB_END_OBJECT:
-				appendStringInfoChar(out, '}');
-				first = false;
-				break;
-			case WJB_END_ARRAY:
-				if (!JsonContainerIsScalar(c))
-					appendStringInfoChar(out, ']');
-				first = false;
-				break;
-			case WJB_KEY:
-				if (!first)
-					appendStringInfoChar(out, ',');
-				append_json_string(out, v.val.string.val, v.val.string.len);
-				appendStringInfoChar(out, ':');
-				redact_next = secret_key(v.val.string.val, v.val.string.len);
-				first = true;	/* the value follows without a comma */
-				break;
-			case WJB_VALUE:
-			case WJB_ELEM:
-				if (tok == WJB_ELEM && !first)
-					appendStringInfoChar(out, ',');
-				if (redact_next)
-					appendStringInfoString(out, "\"[REDACTED]\"");
-				else if (v.type == jbvBinary)
-					redact_container(out, v.val.binary.data);
-				else
-				{
-					char	   *t = jv_text(&v);
-
-					appendStringInfoString(out, t);
-					pfree(t);
-				}
-				redact_next = false;
-				first = false;
-				break;
-			default:
-				break;
+			v.type = jbvString;
+			v.val.string.val = "[REDACTED]";
+			v.val.string.len = strlen("[REDACTED]");
 		}
+		if ((tok == WJB_VALUE || tok == WJB_ELEM) && v.type == jbvBinary)
+			res = redact_container(st, v.val.binary.data);
+		else
+			res = pushJsonbValue(st, tok,
+								 tok < WJB_BEGIN_ARRAY ||
+								 (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar) ? &v : NULL);
+		if (tok == WJB_VALUE)
+			redact_next = false;
 	}
+	return res;
 }
 
-char *
+/* The document, redacted (see redact_container), as jsonb. */
+Jsonb *
 jv_redacted(Jsonb *jb)
 {
-	StringInfoData out;
+	JsonbParseState *st = NULL;
 
-	initStringInfo(&out);
-	redact_container(&out, &jb->root);
-	return out.data;
+	return JsonbValueToJsonb(redact_container(&st, &jb->root));
 }

@@ -13,6 +13,6 @@ extern JsonbContainer *jv_object(JsonbValue *v);
 extern char *jv_string(JsonbValue *v);
 extern char *jv_text(JsonbValue *v);
 extern Jsonb *jv_to_jsonb(JsonbValue *v);
-extern char *jv_redacted(Jsonb *jb);
+extern Jsonb *jv_redacted(Jsonb *jb);
 
 #endif							/* HOOP_MCP_JSON_H */

@@ -100,6 +100,7 @@ typedef struct Request
 
 	/* Audit */
 	char	   *error_message;
+	bool		audited;		/* its audit row is written */
 
 	/* Response (HTTP) */
 	int			status;
@@ -196,6 +197,7 @@ extern void target_poll(void);
 extern void target_check_timeouts(TimestampTz now);
 extern long target_next_timeout_ms(TimestampTz now);
 extern bool target_has_finished(void);
+extern bool target_job_is_exec(struct TargetJob *job);
 extern void target_finish_sessions(void);
 extern void target_request_gone(Request *req);
 extern void target_reconcile_on_start(void);

@@ -33,6 +33,7 @@
 #include "connections.h"
 #include "json.h"
 #include "psql_run.h"
+#include "rows.h"
 #include "request.h"
 #include "target.h"
 
@@ -141,17 +142,6 @@ static const char *const columns_sql =
 " ORDER BY a.attnum;";
 
 
-/* The open session, or a finished one when exec is refused ($12). */
-static const char *const session_sql =
-"INSERT INTO hoop_mcp.sessions (id, user_id, user_email, user_name, connection,"
-"   connection_id, connection_type, connection_subtype, connection_tags, verb, status,"
-"   input, metadata, executor, output, exit_code, ended_at)"
-" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'exec',"
-"   (CASE WHEN $12::text IS NULL THEN 'open' ELSE 'done' END)::hoop_mcp.session_status, $10, $11,"
-"   CASE WHEN $12::text IS NULL THEN $13 END, $12,"
-"   CASE WHEN $12::text IS NULL THEN NULL ELSE 1 END,"
-"   CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END)";
-
 /* hoop's access-request interceptor: must this exec be reviewed? */
 static const char *const gate_sql =
 "SELECT review_type, (rule).name FROM hoop_mcp._exec_gate($1, $2, $3)";
@@ -164,13 +154,6 @@ static const char *const review_begin_sql =
 
 static const char *const review_executed_sql =
 "UPDATE hoop_mcp.reviews SET status = 'EXECUTED' WHERE session_id = $1 AND status = 'PROCESSING'";
-
-static const char *const finish_sql =
-"UPDATE hoop_mcp.sessions"
-"   SET status = 'done', output = $2, output_truncated = $3, exit_code = $4,"
-"       ended_at = clock_timestamp(), executor = NULL,"
-"       metrics = jsonb_build_object('execution_time_ms', $5::bigint)"
-" WHERE id = $1 AND status <> 'done'";
 
 static const char *const reconcile_sql =
 "UPDATE hoop_mcp.sessions"
@@ -280,18 +263,6 @@ find_pool(TargetJob *job, char **keywords, char **values, int n)
 	pools = lappend(pools, pool);
 	MemoryContextSwitchTo(old);
 	return pool;
-}
-
-
-static Datum
-job_text(const char *s, char *nulls, int i)
-{
-	if (s == NULL)
-	{
-		nulls[i] = 'n';
-		return (Datum) 0;
-	}
-	return CStringGetTextDatum(s);
 }
 
 /* The exec envelope (hoop's execResponseToEnvelope), keys sorted as Go does. */
@@ -424,41 +395,39 @@ static void
 insert_session(Request *req, TargetJob *job, ConnEntry *c, const char *input,
 			   Jsonb *metadata, const char *refusal, const char *executor)
 {
-	Oid			types[13] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
-	TEXTOID, JSONBOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
-	Datum		args[13];
-	char		nulls[13];
-	volatile int rc = 0;
+	RowColumn	cols[17];
+	int			n = 0;
 
-	memset(nulls, ' ', sizeof(nulls));
-	args[0] = UUIDPGetDatum(&job->session_id);
-	args[1] = CStringGetTextDatum(req->actor.subject);
-	args[2] = CStringGetTextDatum(req->actor.email);
-	args[3] = job_text(req->actor.name, nulls, 3);
-	args[4] = CStringGetTextDatum(c->name);
-	args[5] = UUIDPGetDatum(&c->id);
-	args[6] = CStringGetTextDatum(c->type);
-	args[7] = CStringGetTextDatum(c->subtype);
-	args[8] = JsonbPGetDatum(c->tags);
-	args[9] = CStringGetTextDatum(input);
-	if (metadata)
-		args[10] = JsonbPGetDatum(metadata);
-	else
-		nulls[10] = 'n';
-	args[11] = job_text(refusal, nulls, 11);
-	args[12] = job_text(executor, nulls, 12);
+	cols[n++] = row_datum("id", UUIDPGetDatum(&job->session_id));
+	cols[n++] = row_text("user_id", req->actor.subject);
+	cols[n++] = row_text("user_email", req->actor.email);
+	cols[n++] = row_text("user_name", req->actor.name);
+	cols[n++] = row_text("connection", c->name);
+	cols[n++] = row_datum("connection_id", UUIDPGetDatum(&c->id));
+	cols[n++] = row_text("connection_type", c->type);
+	cols[n++] = row_text("connection_subtype", c->subtype);
+	cols[n++] = row_jsonb("connection_tags", c->tags);
+	cols[n++] = row_input("verb", "exec");
+	cols[n++] = row_input("status", refusal ? "done" : "open");
+	cols[n++] = row_text("input", input);
+	cols[n++] = row_jsonb("metadata", metadata);
+	cols[n++] = row_text("executor", refusal ? NULL : executor);
+	if (refusal)
+	{
+		cols[n++] = row_text("output", refusal);
+		cols[n++] = row_datum("exit_code", Int32GetDatum(1));
+		cols[n++] = row_datum("ended_at", TimestampTzGetDatum(GetCurrentTimestamp()));
+	}
 	changes_published_by_caller = true;
 	PG_TRY();
 	{
-		rc = hoop_execute_plan(hoop_plan(session_sql, 13, types), args, nulls, false, 0);
+		rows_insert("sessions", cols, n);
 	}
 	PG_FINALLY();
 	{
 		changes_published_by_caller = false;
 	}
 	PG_END_TRY();
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not write the session");
 	changes_publish_session(&job->session_id, refusal ? "done" : "open", NULL);
 }
 
@@ -1007,33 +976,53 @@ target_poll(void)
 	} while (n == lengthof(events));
 }
 
+/*
+ * An exec (or reviews_execute) that starts always answers 200 with a
+ * result that is not an error (completed, failed or running), whatever
+ * the query does; schema tools may answer an error.
+ */
+bool
+target_job_is_exec(struct TargetJob *job)
+{
+	return job->kind == JOB_EXEC;
+}
+
 bool
 target_has_finished(void)
 {
 	return !dlist_is_empty(&finished);
 }
 
-/* The UPDATE that finishes an exec's session, as the extension's own code. */
+static bool
+session_open(TupleTableSlot *row)
+{
+	bool		isnull;
+	Datum		status = rows_column(row, "status", &isnull);
+
+	return isnull || strcmp(DatumGetCString(DirectFunctionCall1(enum_out, status)), "done") != 0;
+}
+
+/* Finishes an exec's session (unless already done), as the extension's own code. */
 static void
 finish_session(void *arg)
 {
 	TargetJob  *job = arg;
-	Oid			argtypes[5] = {UUIDOID, TEXTOID, BOOLOID, INT4OID, INT8OID};
-	Datum		args[5];
-	volatile int rc = 0;
+	RowColumn	cols[7];
+	Datum		key = UUIDPGetDatum(&job->session_id);
 	volatile bool finished = false;
 
-	args[0] = UUIDPGetDatum(&job->session_id);
-	args[1] = PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len));
-	args[2] = BoolGetDatum(job->truncated);
-	args[3] = Int32GetDatum(job->exit_code);
-	args[4] = Int64GetDatum(job->elapsed_ms);
+	cols[0] = row_input("status", "done");
+	cols[1] = row_datum("output", PointerGetDatum(cstring_to_text_with_len(job->output, job->output_len)));
+	cols[2] = row_datum("output_truncated", BoolGetDatum(job->truncated));
+	cols[3] = row_datum("exit_code", Int32GetDatum(job->exit_code));
+	cols[4] = row_datum("ended_at", TimestampTzGetDatum(GetCurrentTimestamp()));
+	cols[5] = row_text("executor", NULL);
+	cols[6] = row_input("metrics", psprintf("{\"execution_time_ms\": %ld}", job->elapsed_ms));
 	hoop_internal_write = true;
 	changes_published_by_caller = true;
 	PG_TRY();
 	{
-		rc = hoop_execute_plan(hoop_plan(finish_sql, 5, argtypes), args, NULL, false, 0);
-		finished = SPI_processed == 1;
+		finished = rows_update("sessions", key, session_open, cols, lengthof(cols));
 	}
 	PG_FINALLY();
 	{
@@ -1041,12 +1030,10 @@ finish_session(void *arg)
 		changes_published_by_caller = false;
 	}
 	PG_END_TRY();
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not finish session");
 	if (finished)
 		changes_publish_session(&job->session_id, "done", "open");
 	if (job->review &&
-		hoop_execute_plan(hoop_plan(review_executed_sql, 1, argtypes), args, NULL, false, 0) != SPI_OK_UPDATE)
+		hoop_execute_plan(hoop_plan(review_executed_sql, 1, (Oid[]) {UUIDOID}), &key, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not mark the review executed");
 }
 

@@ -173,11 +173,15 @@ worker_try(void (*fn) (void *arg), void *arg, MemoryContext cxt, const char *wha
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
+		/* Copied before ereport(LOG), which pushes an error entry of its own. */
 		MemoryContextSwitchTo(cxt);
-		ereport(LOG,
-				(errmsg("hoop_mcp: could not %s: %s", what, CopyErrorData()->message)));
+		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
+		ereport(LOG,
+				(errmsg("hoop_mcp: could not %s: %s", what, edata->message)));
 		ok = false;
 	}
 	PG_END_TRY();
@@ -194,7 +198,7 @@ audit_one(void *arg)
 
 /* Every POST and DELETE is audited; GETs (discovery documents) are not. */
 static bool
-audited(Request *req)
+audit_wanted(Request *req)
 {
 	return req->kind == REQ_HTTP && worker_extension_ready() &&
 		(strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0);
@@ -204,19 +208,19 @@ audited(Request *req)
 static void
 audit_in_subxact(Request *req)
 {
-	if (audited(req))
-		(void) worker_try(audit_one, req, req->cxt, "write the audit row");
+	if (audit_wanted(req) && !req->audited)
+		req->audited = worker_try(audit_one, req, req->cxt, "write the audit row");
 }
 
 /*
- * A target tool has its answer (target.c).  Its audit row, deferred until
- * now so it records the real outcome, is written in this batch or the
- * next one, then the answer goes out.
+ * A target tool has its answer (target.c).  A schema tool's audit row,
+ * deferred until now so it records the real outcome, is written in this
+ * batch or the next one, then the answer goes out.
  */
 void
 worker_target_answered(Request *req)
 {
-	if (req->kind == REQ_HTTP && !IsTransactionState())
+	if (req->kind == REQ_HTTP && !req->audited && !IsTransactionState())
 	{
 		dlist_push_tail(&to_audit, &req->node);
 		return;
@@ -228,16 +232,19 @@ worker_target_answered(Request *req)
 /*
  * Runs one request, and writes its audit row, in a subtransaction so that
  * its failure rolls back only its own work.  When it fails, the audit row
- * is written in a second one.  A request waiting for a target query is
- * audited when it is answered (worker_target_answered).
+ * is written in a second one.  An exec that starts is audited with its
+ * session, both durable before its query runs (its answer will be a 200
+ * result); a schema tool is audited when it is answered
+ * (worker_target_answered), and a parked request when it is run again.
  */
 static void
 run_request(Request *req)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	bool		audit = audited(req);
+	bool		audit = audit_wanted(req);
 	volatile bool failed = false;
+	volatile bool wrote_audit = false;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(req->cxt);
@@ -250,8 +257,14 @@ run_request(Request *req)
 		else
 			handle_call(req);
 		hoop_acting_user = NULL;
-		if (audit && req->job == NULL && !req->parked && !req->waiting)
+		if (audit && !req->parked && !req->waiting &&
+			(req->job == NULL || target_job_is_exec(req->job)))
+		{
+			if (req->job != NULL)
+				req->status = 200;
 			audit_write(req);
+			wrote_audit = true;
+		}
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -273,6 +286,8 @@ run_request(Request *req)
 
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
+	if (wrote_audit && !failed)
+		req->audited = true;
 	if (failed && audit)
 		audit_in_subxact(req);
 }

@@ -90,6 +90,12 @@ ok( $node->wait_for_log(
 		qr/hoop_mcp worker 1 finished 1 interrupted session/, $log_offset),
 	'the new worker reports the interrupted session');
 check_interrupted('crash', 'after SIGKILL');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM hoop_mcp.security_audit_log "
+		  . "WHERE tool_name = 'exec' AND http_status = 200 AND outcome "
+		  . "AND request_payload_redacted::text LIKE '%pg_sleep(60) as crash%'"),
+	'1',
+	'the interrupted exec kept its audit row: written with its session, before the query ran');
 
 # The new worker serves (MCP sessions lived in shared memory: start anew).
 ok(wait_http($node), 'the port answers again');
@@ -101,6 +107,30 @@ my $env = tool_json($res) // {};
 is($env->{status}, 'completed', 'exec after the crash completes')
   or diag explain $res->{json};
 like($env->{output} // '', qr/^tag\nafter-crash\n/, 'exec output after the crash');
+
+# The worker writes sessions and audit rows without SQL (rows.c), but as
+# INSERT would: a DBA's trigger fires and a changed default applies.
+$node->safe_psql('postgres', q{
+	CREATE TABLE audit_copy (tool text, http_status int);
+	CREATE FUNCTION public.copy_audit() RETURNS trigger LANGUAGE plpgsql AS
+		$$BEGIN INSERT INTO public.audit_copy VALUES (NEW.tool_name, NEW.http_status); RETURN NEW; END$$;
+	CREATE TRIGGER copy_audit AFTER INSERT ON hoop_mcp.security_audit_log
+		FOR EACH ROW EXECUTE FUNCTION public.copy_audit();
+	ALTER TABLE hoop_mcp.sessions ALTER COLUMN identity_type SET DEFAULT 'dba-default';
+});
+$res = tool_call($node, $h->{key}, $sid2, 'exec',
+	{ connection_name => 'pg-target', input => "select 'dba' as tag;" });
+is((tool_json($res) // {})->{status}, 'completed', 'exec with a DBA trigger on the audit log');
+is($node->safe_psql('postgres', "SELECT string_agg(tool || ' ' || http_status, ',') FROM audit_copy"),
+	'exec 200', "the DBA's AFTER INSERT trigger on the audit log fired for the exec");
+is( $node->safe_psql('postgres',
+		"SELECT identity_type FROM hoop_mcp.sessions WHERE input = 'select ''dba'' as tag;'"),
+	'dba-default',
+	'a default changed by ALTER TABLE applies to the next session row');
+$node->safe_psql('postgres', q{
+	DROP TRIGGER copy_audit ON hoop_mcp.security_audit_log;
+	ALTER TABLE hoop_mcp.sessions ALTER COLUMN identity_type SET DEFAULT 'user';
+});
 
 # ---------------------------------------------------------------------------
 # pg_terminate_backend during an HTTP exec and a SQL exec: only the worker
