@@ -35,68 +35,102 @@
 
 #include "rows.h"
 
-/* Compiled defaults of one table, by attribute number (NULL: none). */
-typedef struct TableDefaults
-{
-	Oid			relid;			/* InvalidOid: free slot */
-	bool		stale;			/* its relcache entry was invalidated */
-	MemoryContext cxt;
-	int			natts;
-	ExprState **exprs;
-} TableDefaults;
-
+/*
+ * What a write needs to know about one table, kept between writes: its
+ * OID, its compiled defaults by attribute number (NULL: none) and the
+ * attribute numbers of the columns written so far (names are the callers'
+ * string constants, compared by address).
+ */
 #define MAX_TABLES 4
+#define MAX_NAMES 32
 
-static TableDefaults defaults[MAX_TABLES];
+typedef struct TableInfo
+{
+	const char *table;			/* NULL: free slot */
+	Oid			relid;
+	bool		stale;			/* its relcache entry was invalidated */
+	MemoryContext cxt;			/* defaults; NULL until first needed */
+	int			natts;
+	ExprState **defaults;
+	int			nnames;
+	const char *names[MAX_NAMES];
+	int			atts[MAX_NAMES];
+} TableInfo;
+
+static TableInfo tables[MAX_TABLES];
 static bool callback_registered = false;
 
 /*
- * Relcache callback: only marks the defaults stale, since it can run while
- * one of them is being evaluated (nextval opens its sequence); they are
- * freed by the next table_defaults call.
+ * Relcache callback: only marks the table stale, since it can run while
+ * one of its defaults is being evaluated (nextval opens its sequence); the
+ * next write to it frees and rebuilds what was kept.
  */
 static void
-forget_defaults(Datum arg, Oid relid)
+forget_table(Datum arg, Oid relid)
 {
 	for (int i = 0; i < MAX_TABLES; i++)
-		if (relid == InvalidOid || defaults[i].relid == relid)
-			defaults[i].stale = true;
+		if (relid == InvalidOid || tables[i].relid == relid)
+			tables[i].stale = true;
 }
 
-static TableDefaults *
-table_defaults(Relation rel)
+static void
+reset_table(TableInfo *t)
 {
-	Oid			relid = RelationGetRelid(rel);
-	TupleDesc	desc = RelationGetDescr(rel);
-	TableDefaults *d = NULL;
-	MemoryContext old;
+	if (t->cxt)
+		MemoryContextDelete(t->cxt);
+	t->cxt = NULL;
+	t->defaults = NULL;
+	t->nnames = 0;
+	t->relid = get_relname_relid(t->table, get_namespace_oid("hoop_mcp", false));
+	if (!OidIsValid(t->relid))
+		elog(ERROR, "hoop_mcp.%s does not exist", t->table);
+	t->stale = false;
+}
+
+/* The table's entry, its OID checked again after an invalidation. */
+static TableInfo *
+table_info(const char *table)
+{
+	TableInfo  *free_slot = NULL;
 
 	if (!callback_registered)
 	{
-		CacheRegisterRelcacheCallback(forget_defaults, (Datum) 0);
+		CacheRegisterRelcacheCallback(forget_table, (Datum) 0);
 		callback_registered = true;
 	}
 	for (int i = 0; i < MAX_TABLES; i++)
 	{
-		if (defaults[i].relid != InvalidOid && defaults[i].stale)
+		if (tables[i].table == table)
 		{
-			MemoryContextDelete(defaults[i].cxt);
-			defaults[i].relid = InvalidOid;
+			if (tables[i].stale)
+				reset_table(&tables[i]);
+			return &tables[i];
 		}
-		if (defaults[i].relid == relid)
-			return &defaults[i];
-		if (defaults[i].relid == InvalidOid && d == NULL)
-			d = &defaults[i];
+		if (tables[i].table == NULL && free_slot == NULL)
+			free_slot = &tables[i];
 	}
-	if (d == NULL)
+	if (free_slot == NULL)
 		elog(ERROR, "hoop_mcp: too many tables written directly");
+	free_slot->table = table;
+	reset_table(free_slot);
+	return free_slot;
+}
 
-	d->cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp column defaults",
-								   ALLOCSET_SMALL_SIZES);
-	d->stale = false;
-	old = MemoryContextSwitchTo(d->cxt);
-	d->natts = desc->natts;
-	d->exprs = palloc0(sizeof(ExprState *) * desc->natts);
+/* Compiles the table's column defaults, once per invalidation. */
+static ExprState **
+table_defaults(TableInfo *t, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext old;
+
+	if (t->defaults != NULL && t->natts == desc->natts)
+		return t->defaults;
+	if (t->cxt == NULL)
+		t->cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp column defaults",
+									   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(t->cxt);
+	t->natts = desc->natts;
+	t->defaults = palloc0(sizeof(ExprState *) * desc->natts);
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Node	   *expr;
@@ -105,16 +139,16 @@ table_defaults(Relation rel)
 			continue;
 		expr = build_column_default(rel, i + 1);
 		if (expr != NULL)
-			d->exprs[i] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
+			t->defaults[i] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
 	}
-	d->relid = relid;
 	MemoryContextSwitchTo(old);
-	return d;
+	return t->defaults;
 }
 
 /* The executor state one write needs, around table_open. */
 typedef struct RowWrite
 {
+	TableInfo  *info;
 	Relation	rel;
 	EState	   *estate;
 	ResultRelInfo *rri;
@@ -123,16 +157,21 @@ typedef struct RowWrite
 static void
 write_begin(RowWrite *w, const char *table)
 {
-	Oid			relid = get_relname_relid(table, get_namespace_oid("hoop_mcp", false));
 	RangeTblEntry *rte;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "hoop_mcp.%s does not exist", table);
-	w->rel = table_open(relid, RowExclusiveLock);
+	w->info = table_info(table);
+	w->rel = table_open(w->info->relid, RowExclusiveLock);
+	/* Opening it may have processed an invalidation (ALTER TABLE). */
+	if (w->info->stale)
+	{
+		table_close(w->rel, RowExclusiveLock);
+		w->info = table_info(table);
+		w->rel = table_open(w->info->relid, RowExclusiveLock);
+	}
 	w->estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
 	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
+	rte->relid = w->info->relid;
 	rte->relkind = w->rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
 	ExecInitRangeTable(w->estate, list_make1(rte));
@@ -157,35 +196,47 @@ write_end(RowWrite *w)
 	CommandCounterIncrement();
 }
 
+/* The attribute index (from 0) of the named column. */
 static int
-column_index(Relation rel, const char *name)
+column_index(RowWrite *w, const char *name)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TableInfo  *t = w->info;
+	TupleDesc	desc = RelationGetDescr(w->rel);
 
+	for (int i = 0; i < t->nnames; i++)
+		if (t->names[i] == name)
+			return t->atts[i];
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+		{
+			if (t->nnames < MAX_NAMES)
+			{
+				t->names[t->nnames] = name;
+				t->atts[t->nnames++] = i;
+			}
 			return i;
+		}
 	}
-	elog(ERROR, "column \"%s\" of hoop_mcp.%s does not exist", name, RelationGetRelationName(rel));
+	elog(ERROR, "column \"%s\" of hoop_mcp.%s does not exist", name, t->table);
 	return -1;					/* keep the compiler quiet */
 }
 
 /* Sets the named columns in a virtual slot. */
 static void
-set_columns(Relation rel, TupleTableSlot *slot, const RowColumn *cols, int ncols)
+set_columns(RowWrite *w, TupleTableSlot *slot, const RowColumn *cols, int ncols)
 {
 	for (int i = 0; i < ncols; i++)
 	{
-		int			att = column_index(rel, cols[i].name);
+		int			att = column_index(w, cols[i].name);
 
 		slot->tts_isnull[att] = cols[i].isnull;
 		slot->tts_values[att] = cols[i].value;
 		if (cols[i].text != NULL && !cols[i].isnull)
 		{
-			Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att);
+			Form_pg_attribute a = TupleDescAttr(RelationGetDescr(w->rel), att);
 			Oid			input;
 			Oid			ioparam;
 
@@ -202,26 +253,28 @@ rows_insert(const char *table, const RowColumn *cols, int ncols)
 {
 	RowWrite	w;
 	TupleTableSlot *slot;
-	TableDefaults *d;
+	ExprState **defaults;
+	int			natts;
 	bool	   *given;
 	ExprContext *econtext;
 
 	write_begin(&w, table);
-	d = table_defaults(w.rel);
+	defaults = table_defaults(w.info, w.rel);
+	natts = RelationGetDescr(w.rel)->natts;
 	slot = ExecInitExtraTupleSlot(w.estate, RelationGetDescr(w.rel), &TTSOpsVirtual);
 	ExecClearTuple(slot);
-	given = palloc0(sizeof(bool) * d->natts);
+	given = palloc0(sizeof(bool) * natts);
 	for (int i = 0; i < ncols; i++)
-		given[column_index(w.rel, cols[i].name)] = true;
+		given[column_index(&w, cols[i].name)] = true;
 	econtext = GetPerTupleExprContext(w.estate);
-	for (int i = 0; i < d->natts; i++)
+	for (int i = 0; i < natts; i++)
 	{
 		slot->tts_values[i] = (Datum) 0;
 		slot->tts_isnull[i] = true;
-		if (!given[i] && d->exprs[i] != NULL)
-			slot->tts_values[i] = ExecEvalExpr(d->exprs[i], econtext, &slot->tts_isnull[i]);
+		if (!given[i] && defaults[i] != NULL)
+			slot->tts_values[i] = ExecEvalExpr(defaults[i], econtext, &slot->tts_isnull[i]);
 	}
-	set_columns(w.rel, slot, cols, ncols);
+	set_columns(&w, slot, cols, ncols);
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w.rri, w.estate, slot);
 	write_end(&w);
@@ -278,7 +331,7 @@ rows_update(const char *table, Datum key, bool (*wanted) (TupleTableSlot *row),
 		slot_getallattrs(row);
 		memcpy(updated->tts_values, row->tts_values, sizeof(Datum) * desc->natts);
 		memcpy(updated->tts_isnull, row->tts_isnull, sizeof(bool) * desc->natts);
-		set_columns(w.rel, updated, cols, ncols);
+		set_columns(&w, updated, cols, ncols);
 		ExecStoreVirtualTuple(updated);
 		EvalPlanQualSetSlot(&epq, updated);
 		ExecSimpleRelationUpdate(w.rri, w.estate, &epq, row, updated);
