@@ -89,5 +89,22 @@ EXTRA_NAME=hoop EXTRA_URL=http://127.0.0.1:$HTTP_PORT/api/mcp EXTRA_TOOL=exec EX
 	TARGETS="$TARGETS" REPS=${REPS:-3} DUR=${DUR:-10} WARM=${WARM:-2} \
 	OUT=${OUT:-$BENCH_STATE/results-$(date +%Y%m%d-%H%M%S).jsonl} "$PEERS/bench.sh"
 
+# The harness ceiling in the same run: the same load generator against the
+# peers' do-nothing MCP server (mockmcp.mjs, sessions on).  No server that
+# does any work can pass it on this machine; it bounds every ratio above.
+if [ -f "$PEERS/mockmcp.mjs" ]; then
+	MOCK_PORT=$(free_port 19700 19800)
+	node "$PEERS/mockmcp.mjs" --port "$MOCK_PORT" --sessions --ttl $(( (${DUR:-10} + ${WARM:-2} + 5) * 2 + 10 )) 2>/dev/null &
+	MOCK_PID=$!
+	sleep 1
+	for c in 1 16; do
+		node "$PEERS/mcpload.mjs" --url "http://127.0.0.1:$MOCK_PORT/mcp" --tool echo --args '{"sql":"SELECT 1"}' \
+			-c "$c" -d "${DUR:-10}" --warmup "${WARM:-2}" --json --quiet >"$BENCH_STATE/ceiling-c$c.json" || true
+		node -e 'const r=require(process.argv[1]); console.log(`harness ceiling (mockmcp, does nothing) c=${process.argv[2]}: ${Math.round(r.rps)} req/s p50=${r.latency_ms.p50} ms`)' \
+			"$BENCH_STATE/ceiling-c$c.json" "$c" || true
+	done
+	kill "$MOCK_PID" 2>/dev/null || true
+fi
+
 # Durability check: every session this run wrote is finished.
 "${P[@]}" -d postgres -At -c "SELECT 'sessions written: ' || count(*) || ', still open: ' || count(*) FILTER (WHERE status <> 'done') FROM hoop_mcp.sessions"
