@@ -924,8 +924,11 @@ target_start(struct TargetJob *job)
 {
 	Pool	   *pool = job->pool;
 	TargetConn *tc;
+	MemoryContext old = MemoryContextSwitchTo(target_cxt);
 
+	/* The list outlives whatever context the caller is in. */
 	active_jobs = lappend(active_jobs, job);
+	MemoryContextSwitchTo(old);
 	if (!dlist_is_empty(&pool->idle))
 	{
 		tc = dlist_container(TargetConn, node, dlist_pop_head_node(&pool->idle));
