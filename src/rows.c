@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
@@ -201,27 +202,20 @@ static int
 column_index(RowWrite *w, const char *name)
 {
 	TableInfo  *t = w->info;
-	TupleDesc	desc = RelationGetDescr(w->rel);
+	int			attno;
 
 	for (int i = 0; i < t->nnames; i++)
 		if (t->names[i] == name)
 			return t->atts[i];
-	for (int i = 0; i < desc->natts; i++)
+	attno = SPI_fnumber(RelationGetDescr(w->rel), name);
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" of hoop_mcp.%s does not exist", name, t->table);
+	if (t->nnames < MAX_NAMES)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-		{
-			if (t->nnames < MAX_NAMES)
-			{
-				t->names[t->nnames] = name;
-				t->atts[t->nnames++] = i;
-			}
-			return i;
-		}
+		t->names[t->nnames] = name;
+		t->atts[t->nnames++] = attno - 1;
 	}
-	elog(ERROR, "column \"%s\" of hoop_mcp.%s does not exist", name, t->table);
-	return -1;					/* keep the compiler quiet */
+	return attno - 1;
 }
 
 /* Sets the named columns in a virtual slot. */
@@ -345,11 +339,9 @@ rows_update(const char *table, Datum key, bool (*wanted) (TupleTableSlot *row),
 Datum
 rows_column(TupleTableSlot *row, const char *name, bool *isnull)
 {
-	TupleDesc	desc = row->tts_tupleDescriptor;
+	int			attno = SPI_fnumber(row->tts_tupleDescriptor, name);
 
-	for (int i = 0; i < desc->natts; i++)
-		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
-			return slot_getattr(row, i + 1, isnull);
-	elog(ERROR, "column \"%s\" does not exist", name);
-	return (Datum) 0;			/* keep the compiler quiet */
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" does not exist", name);
+	return slot_getattr(row, attno, isnull);
 }
