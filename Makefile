@@ -30,7 +30,11 @@ OBJS = \
 	src/jwt.o \
 	src/sqlapi.o \
 	src/util.o
-DATA = sql/hoop_mcp--$(EXTVERSION).sql
+# The install script is built from its parts, in this order: the data model
+# (sql/schema/), then the tools, one file per family (sql/tools/), the last
+# of which grants them.
+INSTALL_PARTS = $(sort $(wildcard sql/schema/*.sql)) $(sort $(wildcard sql/tools/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 PGFILEDESC = "hoop_mcp - governed MCP server for AI agents"
 
 PG_CONFIG ?= pg_config
@@ -47,6 +51,9 @@ ISOLATION = review_races
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	cat $^ > $@
 
 # Rebuild everything when a header changes.
 $(OBJS): $(wildcard src/*.h)

@@ -6,7 +6,7 @@ set -euo pipefail
 cat <<'HEAD'
 # hoop_mcp tools
 
-Generated from the table `hoop_mcp.tools` (the install script is the source). Each tool is also the SQL function `hoop_mcp.<name>(...)` with the same named arguments, returning `jsonb`.
+Generated from the table `hoop_mcp.tools`, which each tool's declaration in `sql/tools/` fills. Each tool is also the SQL function `hoop_mcp.<name>(...)` with the same named arguments, returning `jsonb`.
 
 Annotations: RO = readOnlyHint, D = destructiveHint; every tool has openWorldHint false. "target" tools run on a target database through the worker.
 

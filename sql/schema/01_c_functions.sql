@@ -1,0 +1,35 @@
+-- ---------------------------------------------------------------------------
+-- C functions (src/sqlapi.c): identity, randomness, the worker hand-off.
+-- ---------------------------------------------------------------------------
+
+-- The hoop_mcp user the background worker is acting for, or NULL outside
+-- the worker.  Set from C only, so no SQL caller can choose it.
+CREATE FUNCTION hoop_mcp._worker_actor() RETURNS uuid
+	AS 'MODULE_PATHNAME', 'hoop_mcp_worker_actor' LANGUAGE C VOLATILE;
+
+-- The role that called us from outside any SECURITY DEFINER function: the
+-- current_user of the psql session (after SET ROLE).
+CREATE FUNCTION hoop_mcp._caller_role() RETURNS name
+	AS 'MODULE_PATHNAME', 'hoop_mcp_caller_role' LANGUAGE C STABLE;
+
+-- hoop_mcp.admin_group and hoop_mcp.auditor_group, read in C because a
+-- custom GUC could otherwise be shadowed by a placeholder.
+CREATE FUNCTION hoop_mcp._admin_group() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_admin_group' LANGUAGE C STABLE;
+CREATE FUNCTION hoop_mcp._auditor_group() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_auditor_group' LANGUAGE C STABLE;
+CREATE FUNCTION hoop_mcp._api_url() RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_api_url' LANGUAGE C STABLE;
+
+-- Cryptographically strong random bytes (pg_strong_random).
+CREATE FUNCTION hoop_mcp._random_bytes(n integer) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hoop_mcp_random_bytes' LANGUAGE C VOLATILE STRICT;
+
+-- Parse a libpq connection string (PQconninfoParse) into {keyword: value}.
+CREATE FUNCTION hoop_mcp._conninfo_parse(conninfo text) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_conninfo_parse' LANGUAGE C IMMUTABLE STRICT;
+
+-- Hand a tool call to the background worker and wait for its answer.
+-- Used for tools that run on a target database (exec, schema listing).
+CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_worker_call' LANGUAGE C VOLATILE STRICT;

@@ -1,0 +1,52 @@
+-- ---------------------------------------------------------------------------
+-- Connections (hoop's resource roles): the target databases agents use.
+-- ---------------------------------------------------------------------------
+CREATE TABLE hoop_mcp.connections (
+	id			uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+	name		text NOT NULL UNIQUE
+				CHECK (name ~ '^[a-zA-Z0-9_]+(?:[-\.]?[a-zA-Z0-9_]+){2,253}$'),
+	type		text NOT NULL CHECK (type IN ('database', 'application', 'custom')),
+	subtype		text NOT NULL DEFAULT '',
+	agent_id	text NOT NULL DEFAULT '',
+	command		text[] NOT NULL DEFAULT '{}',
+	status		text NOT NULL DEFAULT 'online' CHECK (status IN ('online', 'offline')),
+	tags		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(tags) = 'object'),
+	access_mode_runbooks text NOT NULL DEFAULT 'enabled' CHECK (access_mode_runbooks IN ('enabled', 'disabled')),
+	access_mode_exec text NOT NULL DEFAULT 'enabled' CHECK (access_mode_exec IN ('enabled', 'disabled')),
+	access_mode_connect text NOT NULL DEFAULT 'enabled' CHECK (access_mode_connect IN ('enabled', 'disabled')),
+	access_schema text NOT NULL DEFAULT 'enabled' CHECK (access_schema IN ('enabled', 'disabled')),
+	managed_by	text,
+	mandatory_metadata_fields text[] NOT NULL DEFAULT '{}',
+	guardrail_rules text[] NOT NULL DEFAULT '{}',
+	reviewers	text[] NOT NULL DEFAULT '{}',
+	redact_types text[] NOT NULL DEFAULT '{}',
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.connections IS 'Connections (resource roles) agents may use.  Secrets live apart, in connection_secrets.';
+
+-- Secrets are hoop's env map: {"envvar:HOST": "<base64>", ...}.  Readable
+-- by the extension owner only; returned by connections_get to admins only;
+-- never logged.  The worker turns them into libpq options at exec time.
+CREATE TABLE hoop_mcp.connection_secrets (
+	connection_id uuid PRIMARY KEY REFERENCES hoop_mcp.connections ON DELETE CASCADE,
+	envs		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(envs) = 'object'),
+	allow_passwordless boolean NOT NULL DEFAULT false,
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.connection_secrets IS 'Connection secrets (hoop''s envvar map, values base64).  Owner-only.';
+COMMENT ON COLUMN hoop_mcp.connection_secrets.allow_passwordless IS 'Whether the worker may use this connection when the target does not ask for a password (trust or peer authentication).  Off by default, as in postgres_fdw: the worker runs as the server''s OS user, so a passwordless local connection could act as a superuser.  Only a superuser can turn it on (create_connection).';
+
+-- Access control (hoop's access_control plugin).  While the plugin row is
+-- absent every user sees every connection; once it exists, non-admin,
+-- non-auditor users see only connections bound to one of their groups.
+CREATE TABLE hoop_mcp.plugins (
+	name		text PRIMARY KEY CHECK (name IN ('access_control')),
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE hoop_mcp.access_control (
+	connection_id uuid PRIMARY KEY REFERENCES hoop_mcp.connections ON DELETE CASCADE,
+	allowed_groups text[] NOT NULL CHECK (pg_catalog.cardinality(allowed_groups) > 0),
+	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE hoop_mcp.access_control IS 'Which user groups may see and use a connection (enforced once the access_control plugin row exists).';
