@@ -5,31 +5,42 @@ EXTVERSION = 0.1
 MODULE_big = hoop_mcp
 OBJS = \
 	src/hoop_mcp.o \
-	src/shmem.o \
-	src/mcp_session.o \
-	src/call.o \
-	src/worker.o \
-	src/changes.o \
-	src/waits.o \
-	src/http.o \
-	src/mcp.o \
-	src/auth.o \
-	src/tools.o \
-	src/plans.o \
-	src/rows.o \
-	src/cache.o \
-	src/connections.o \
-	src/target.o \
-	src/psql_split.o \
-	src/psql_format.o \
-	src/psql_run.o \
-	src/json.o \
-	src/oauth.o \
-	src/fetch.o \
-	src/jwk.o \
-	src/jwt.o \
-	src/sqlapi.o \
-	src/util.o
+	src/worker/loop.o \
+	src/worker/batch.o \
+	src/net/http.o \
+	src/net/handoff.o \
+	src/mcp/server.o \
+	src/mcp/jsonrpc.o \
+	src/mcp/session.o \
+	src/tools/registry.o \
+	src/tools/on_target.o \
+	src/tools/exec.o \
+	src/tools/schema.o \
+	src/tools/reviews_wait.o \
+	src/auth/apikey.o \
+	src/auth/oauth.o \
+	src/auth/fetch.o \
+	src/auth/jwk.o \
+	src/auth/jwt.o \
+	src/store/audit.o \
+	src/store/cache.o \
+	src/store/connections.o \
+	src/store/extension.o \
+	src/store/plans.o \
+	src/store/rows.o \
+	src/store/sessions.o \
+	src/store/sqlapi.o \
+	src/target/driver.o \
+	src/target/psql_run.o \
+	src/target/psql_split.o \
+	src/target/psql_format.o \
+	src/request/request.o \
+	src/ipc/changes.o \
+	src/ipc/workers.o \
+	src/lib/config.o \
+	src/lib/json.o \
+	src/lib/subxact.o \
+	src/lib/util.o
 # The install script is built from its parts, in this order: the data model
 # (sql/schema/), then the tools, one file per family (sql/tools/), the last
 # of which grants them.
@@ -38,7 +49,8 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 PGFILEDESC = "hoop_mcp - governed MCP server for AI agents"
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(shell $(PG_CONFIG) --includedir) -DEXTVERSION=\"$(EXTVERSION)\"
+# Our headers are named from src/ ("store/rows.h"), as PostgreSQL names its own.
+PG_CPPFLAGS = -I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir) -DEXTVERSION=\"$(EXTVERSION)\"
 SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 
 # pg_regress: tests in sql/, expected output in expected/.  They need a
@@ -56,4 +68,9 @@ $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
 
 # Rebuild everything when a header changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*/*.h)
+
+# src/ calls only downward and has no circles (doc/design.md, "Layers").
+.PHONY: check-layers
+check-layers:
+	perl $(srcdir)/test/check-layers.pl $(srcdir)/src

@@ -1,163 +1,57 @@
 /*
  * hoop_mcp.c
- *		Module entry point: configuration, shared memory and the workers.
+ *		Module entry point: settings, shared memory and the workers.
+ *
+ * The only file above every layer (doc/design.md): it defines the GUCs,
+ * asks each module that keeps shared state for its memory, and registers
+ * the MCP workers.
  */
-#include "hoop_mcp.h"
+#include "lib/common.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/lwlock.h"
 #include "storage/shmem.h"
-#include "utils/guc.h"
+
+#include "auth/oauth.h"
+#include "ipc/changes.h"
+#include "ipc/workers.h"
+#include "mcp/mcp.h"
+#include "net/net.h"
 
 PG_MODULE_MAGIC;
-
-int			hoop_port = 8009;
-char	   *hoop_listen_addresses = NULL;
-char	   *hoop_database = NULL;
-char	   *hoop_api_url_setting = NULL;
-int			hoop_exec_wait_timeout_ms = 50000;
-int			hoop_max_output_bytes = 1024 * 1024;
-int			hoop_max_request_bytes = 4 * 1024 * 1024;
-int			hoop_workers = 1;
-char	   *hoop_admin_group = NULL;
-char	   *hoop_auditor_group = NULL;
-int			hoop_session_idle_timeout_s = 30 * 60;
-int			hoop_max_sessions = 10000;
-char	   *hoop_dev_loopback_user = NULL;
-bool		hoop_durable_finish = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
 
-/*
- * The public base URL: hoop_mcp.api_url, or http://localhost:<port>.
- */
-const char *
-hoop_api_url(void)
-{
-	static char fallback[64];
-
-	if (hoop_api_url_setting && hoop_api_url_setting[0] != '\0')
-		return hoop_api_url_setting;
-	snprintf(fallback, sizeof(fallback), "http://localhost:%d", hoop_port);
-	return fallback;
-}
-
-static bool
-check_api_url(char **newval, void **extra, GucSource source)
-{
-	const char *v = *newval;
-
-	if (v == NULL || v[0] == '\0')
-		return true;
-	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-	{
-		GUC_check_errdetail("hoop_mcp.api_url must start with http:// or https://.");
-		return false;
-	}
-	if (v[strlen(v) - 1] == '/')
-	{
-		GUC_check_errdetail("hoop_mcp.api_url must not end with a slash.");
-		return false;
-	}
-	return true;
-}
-
 static void
-define_gucs(void)
-{
-	DefineCustomIntVariable("hoop_mcp.port",
-							"TCP port the MCP HTTP server listens on.",
-							"Valid range is 1 to 65535.",
-							&hoop_port, 8009, 1, 65535,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.listen_addresses",
-							   "Comma-separated addresses the MCP HTTP server binds.",
-							   "\"localhost\" binds 127.0.0.1 and ::1; \"*\" binds every address; otherwise IP literals.",
-							   &hoop_listen_addresses, "localhost",
-							   PGC_POSTMASTER, GUC_LIST_INPUT, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.database",
-							   "Database the worker connects to; hoop_mcp must be created there.",
-							   NULL,
-							   &hoop_database, "postgres",
-							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.api_url",
-							   "Public base URL of the server, e.g. https://mcp.example.com.",
-							   "Empty means http://localhost:<hoop_mcp.port>.  Used in links and in the Host/Origin allow-list.",
-							   &hoop_api_url_setting, "",
-							   PGC_SIGHUP, 0, check_api_url, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.exec_wait_timeout",
-							"How long exec waits for a result before answering \"running\".",
-							"Valid range is 1s to 10min.  The execution goes on and its session is finished when it ends.",
-							&hoop_exec_wait_timeout_ms, 50000, 1000, 600000,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.max_output_bytes",
-							"Largest exec output kept; more is cut while reading and flagged truncated.",
-							"Valid range is 1kB to 1GB.",
-							&hoop_max_output_bytes, 1024 * 1024, 1024, 1024 * 1024 * 1024,
-							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.max_request_bytes",
-							"Largest HTTP request body accepted; larger ones get 413.",
-							"Valid range is 1kB to 1GB.",
-							&hoop_max_request_bytes, 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024,
-							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.workers",
-							"Number of MCP HTTP workers sharing the port (SO_REUSEPORT).",
-							"Valid range is 1 to 8.",
-							&hoop_workers, 1, 1, HOOP_MAX_WORKERS,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.admin_group",
-							   "User group whose members are hoop admins.",
-							   NULL,
-							   &hoop_admin_group, "admin",
-							   PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.auditor_group",
-							   "User group whose members are hoop auditors.",
-							   NULL,
-							   &hoop_auditor_group, "auditor",
-							   PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.session_idle_timeout",
-							"Idle time after which an MCP session (Mcp-Session-Id) expires.",
-							"Valid range is 1s to 1 day.",
-							&hoop_session_idle_timeout_s, 30 * 60, 1, 24 * 60 * 60,
-							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
-	DefineCustomIntVariable("hoop_mcp.max_sessions",
-							"Most MCP sessions kept at once; the least recently used goes first.",
-							"Valid range is 16 to 1000000.",
-							&hoop_max_sessions, 10000, 16, 1000000,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomBoolVariable("hoop_mcp.durable_finish",
-							 "Whether finishing an exec's session waits for its WAL flush before answering.",
-							 "Off: the session row is flushed before the query runs, its finish is committed before the answer and flushed moments later; a crash in between finishes it as interrupted.",
-							 &hoop_durable_finish, false,
-							 PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("hoop_mcp.dev_loopback_user",
-							   "FOR TESTS ONLY: email of the user that unauthenticated requests from loopback act as.",
-							   "Empty (the default) requires a bearer token on every request.  Set it only for tools that cannot authenticate, such as the MCP conformance suite.",
-							   &hoop_dev_loopback_user, "",
-							   PGC_POSTMASTER, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("hoop_mcp");
-}
-
-static void
-hoop_shmem_request_hook(void)
+shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	hoop_shmem_request();
+	workers_shmem_request();
+	mcp_session_shmem_request();
+	handoff_shmem_request();
+	oauth_shmem_request();
+	changes_shmem_request();
 }
 
 static void
-hoop_shmem_startup_hook(void)
+shmem_startup(void)
 {
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
-	hoop_shmem_startup();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	workers_shmem_startup();
+	mcp_session_shmem_startup();
+	handoff_shmem_startup();
+	oauth_shmem_startup();
+	changes_shmem_startup();
+	LWLockRelease(AddinShmemInitLock);
 }
 
 static void
@@ -188,16 +82,16 @@ register_workers(void)
 void
 _PG_init(void)
 {
-	define_gucs();
+	config_define();
 	changes_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
 	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = hoop_shmem_request_hook;
+	shmem_request_hook = shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = hoop_shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
 
 	register_workers();
 }

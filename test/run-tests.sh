@@ -4,10 +4,10 @@
 #   sudo test/run-tests.sh            all suites
 #   sudo test/run-tests.sh regress e2e    only those suites
 #
-# Suites: regress (pg_regress, SQL API), tap (worker: restarts, crashes,
-# shutdown), psql (exec output against real psql), e2e (MCP over HTTP with
-# the official TypeScript SDK client), conformance (the official MCP
-# conformance suite).  Installs what it needs (Debian packages, npm
+# Suites: layers (src/ calls only downward, test/check-layers.pl), regress
+# (pg_regress, SQL API), tap (worker: restarts, crashes, shutdown), psql
+# (exec output against real psql), e2e (MCP over HTTP with the official
+# TypeScript SDK client), conformance (the official MCP conformance suite).  Installs what it needs (Debian packages, npm
 # packages under test/e2e/node_modules), builds and installs hoop_mcp, and
 # runs each suite against throwaway clusters it removes afterwards.
 set -uo pipefail
@@ -15,7 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$HOOP_ROOT"
 
-SUITES=${*:-regress tap psql e2e conformance}
+SUITES=${*:-layers regress tap psql e2e conformance}
 PASSED=0
 FAILED=0
 WORK=$(mktemp -d /tmp/hoop-test.XXXXXX)
@@ -54,6 +54,37 @@ CREATE DATABASE shop;
 CREATE EXTENSION hoop_mcp;
 SQL
 	wait_http "$HOOP_URL"
+}
+
+# src/ is layered; and the checker catches an upward call, an upward
+# include and a circle in a small tree made for the purpose.
+run_layers() {
+	local bad=$WORK/layers pass=0 fail=0
+	expect() {	# expect PASS|FAIL DIR WHAT
+		local out rc
+		out=$(perl test/check-layers.pl "$2" 2>&1)
+		rc=$?
+		echo "$out"
+		if { [ "$1" = PASS ] && [ $rc = 0 ]; } || { [ "$1" = FAIL ] && [ $rc = 1 ]; }; then
+			echo "ok - $3"
+			pass=$((pass + 1))
+		else
+			echo "not ok - $3"
+			fail=$((fail + 1))
+		fi
+	}
+	expect PASS src "src/ calls only downward, without circles"
+	mkdir -p "$bad/up/lib" "$bad/up/store" "$bad/inc/lib" "$bad/inc/store" "$bad/circle/store"
+	printf 'void\nstore_write(void)\n{\n}\n' >"$bad/up/store/rows.c"
+	printf 'void\nlib_helper(void)\n{\n\tstore_write();\n}\n' >"$bad/up/lib/util.c"
+	expect FAIL "$bad/up" "a call from lib/ up into store/ is refused"
+	printf 'int store_x;\n' >"$bad/inc/store/rows.h"
+	printf '#include "store/rows.h"\n' >"$bad/inc/lib/util.c"
+	expect FAIL "$bad/inc" "an include of a store/ header from lib/ is refused"
+	printf 'void b(void);\nvoid\na(void)\n{\n\tb();\n}\n' >"$bad/circle/store/a.c"
+	printf 'void a(void);\nvoid\nb(void)\n{\n\ta();\n}\n' >"$bad/circle/store/b.c"
+	expect FAIL "$bad/circle" "two files calling each other are refused"
+	count $pass $fail layers
 }
 
 run_regress() {
@@ -147,6 +178,7 @@ build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 for s in $SUITES; do
 	echo "== suite $s"
 	case $s in
+		layers) run_layers ;;
 		regress) run_regress ;;
 		tap) run_tap ;;
 		psql) run_psql ;;

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- C functions (src/sqlapi.c): identity, randomness, the worker hand-off.
+-- C functions (src/store/sqlapi.c): identity, randomness, the worker hand-off.
 -- ---------------------------------------------------------------------------
 
 -- The hoop_mcp user the background worker is acting for, or NULL outside

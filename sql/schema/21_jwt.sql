@@ -2,7 +2,7 @@
 -- JWT (pgjwt-compatible)
 -- ===========================================================================
 
--- sign and verify (src/jwt.c) take pgjwt's arguments and give its results:
+-- sign and verify (src/auth/jwt.c) take pgjwt's arguments and give its results:
 -- for HS256/384/512, sign returns byte for byte the token pgjwt's sign
 -- returns (header text {"alg":"<algorithm>","typ":"JWT"}, the payload's
 -- json text as given, base64url without padding), and verify errors where

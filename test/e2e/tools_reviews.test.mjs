@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, sqlRows, ensureUser, apiKey,
-	ensureConnection, rawSession, SHOP_CONN, SHOP_CONNINFO, parseSse,
+	ensureConnection, rawSession, SHOP_CONN, SHOP_CONNINFO, parseSse, HOOP_URL, JSON_HEADERS,
 } from './helpers.mjs';
 
 let fx;
@@ -274,4 +274,33 @@ test('every reviews_wait is audited once, when it answers', async () => {
 	const rows = sqlRows(`SELECT outcome FROM hoop_mcp.security_audit_log WHERE id > ${from} AND tool_name = 'reviews_wait'`);
 	assert.equal(rows.length, 1);
 	assert.equal(rows[0].outcome, true);
+});
+
+test('a client that hangs up while its reviews_wait streams heartbeats is dropped; the worker serves on', async () => {
+	const workerPid = () => psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'hoop_mcp worker'");
+	const pid = workerPid();
+	const { review_id: id } = await gatedExec('SELECT 6');
+	const s = await rawSession(keys.req);
+	const ac = new AbortController();
+	const r = await fetch(HOOP_URL, {
+		method: 'POST', signal: ac.signal,
+		headers: { ...JSON_HEADERS, Authorization: `Bearer ${keys.req}`, 'Mcp-Session-Id': s.session },
+		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call',
+			params: { name: 'reviews_wait', arguments: { id, timeout_seconds: 30 }, _meta: { progressToken: 'gone' } } }),
+	});
+	assert.equal(r.headers.get('content-type'), 'text/event-stream');
+	const reader = r.body.getReader();
+	const first = new TextDecoder().decode((await reader.read()).value);
+	assert.match(first, /notifications\/progress/, 'a heartbeat came first');
+	ac.abort();
+	await reader.read().catch(() => null);
+	// The next heartbeat finds the connection closed, and the request ends
+	// while it waits; then the decision wakes the waits that are left.
+	await sleep(2500);
+	await approve('dba', id);
+	assert.equal((await s.rpc('ping')).status, 200);
+	const ran = await callJson(c.req, 'reviews_execute', { id });
+	assert.equal(ran.status, 'completed');
+	assert.equal(workerPid(), pid, 'the worker did not restart');
+	await s.close();
 });

@@ -1,4 +1,4 @@
-// Streamable HTTP transport rules (src/mcp.c, http.c), checked with raw
+// Streamable HTTP transport rules (src/mcp/server.c, src/net/http.c), checked with raw
 // requests: sessions, headers, status codes, JSON-RPC framing, tools/list.
 
 import { test, before } from 'node:test';

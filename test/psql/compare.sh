@@ -32,11 +32,11 @@ PG_CONFIG=${PG_CONFIG:-pg_config}
 PSQL=${PSQL:-$($PG_CONFIG --bindir)/psql}
 [ -x "$PSQL" ] || PSQL=psql
 
-srcs=("$here/harness.c" "$top"/src/psql_*.c)
+srcs=("$here/harness.c" "$top"/src/target/psql_*.c)
 need_build=0
 [ -x "$harness" ] || need_build=1
 if [ $need_build = 0 ]; then
-	for f in "${srcs[@]}" "$top"/src/psql_*.h; do
+	for f in "${srcs[@]}" "$top"/src/target/psql_*.h; do
 		[ "$f" -nt "$harness" ] && need_build=1
 	done
 fi
@@ -53,7 +53,7 @@ if [ $need_build = 1 ]; then
 	${CC:-gcc} -O2 -g -DFRONTEND \
 		-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		-Wmissing-prototypes -Wdeclaration-after-statement \
-		-I"$top/src" -I"$($PG_CONFIG --includedir)" \
+		-I"$top/src/target" -I"$($PG_CONFIG --includedir)" \
 		-I"$($PG_CONFIG --includedir-server)" \
 		-o "$harness" "${srcs[@]}" "${libdirs[@]}" \
 		-L"$($PG_CONFIG --libdir)" -lpq || { echo "compare.sh: build failed" >&2; exit 2; }

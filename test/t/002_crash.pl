@@ -108,7 +108,7 @@ is($env->{status}, 'completed', 'exec after the crash completes')
   or diag explain $res->{json};
 like($env->{output} // '', qr/^tag\nafter-crash\n/, 'exec output after the crash');
 
-# The worker writes sessions and audit rows without SQL (rows.c), but as
+# The worker writes sessions and audit rows without SQL (src/store/rows.c), but as
 # INSERT would: a DBA's trigger fires and a changed default applies.
 $node->safe_psql('postgres', q{
 	CREATE TABLE audit_copy (tool text, http_status int);

@@ -1,0 +1,147 @@
+/*
+ * util.c
+ *		Small helpers: randomness, hashing, constant-time comparison, JSON
+ *		string escaping.
+ */
+#include "lib/common.h"
+
+#include "common/cryptohash.h"
+#include "port.h"
+
+/* Writes 2*nbytes hex characters of strong randomness and a NUL. */
+void
+hoop_random_hex(char *out, int nbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[64];
+
+	Assert(nbytes <= (int) sizeof(raw));
+	if (!pg_strong_random(raw, nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random bytes")));
+	for (int i = 0; i < nbytes; i++)
+	{
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+}
+
+/* A random (version 4) UUID. */
+void
+hoop_random_uuid(pg_uuid_t *uuid)
+{
+	if (!pg_strong_random(uuid->data, UUID_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random UUID")));
+	uuid->data[6] = (uuid->data[6] & 0x0f) | 0x40;
+	uuid->data[8] = (uuid->data[8] & 0x3f) | 0x80;
+}
+
+void
+hoop_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, 32) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+}
+
+/* Compares without an early exit, so timing tells nothing of the content. */
+bool
+hoop_consttime_equal(const void *a, const void *b, size_t len)
+{
+	const volatile unsigned char *x = a;
+	const volatile unsigned char *y = b;
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < len; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+/*
+ * Appends s (len bytes, valid UTF-8) as a quoted JSON string.  Runs of
+ * characters that need no escape are copied in one go: exec output can be
+ * large and is escaped twice (tool text inside the JSON-RPC envelope).
+ */
+void
+append_json_string(StringInfo buf, const char *s, size_t len)
+{
+	size_t		start = 0;
+
+	appendStringInfoCharMacro(buf, '"');
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		const char *esc;
+		char		ubuf[8];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (i > start)
+			appendBinaryStringInfo(buf, s + start, i - start);
+		switch (c)
+		{
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			default:
+				snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
+				esc = ubuf;
+				break;
+		}
+		appendStringInfoString(buf, esc);
+		start = i + 1;
+	}
+	if (len > start)
+		appendBinaryStringInfo(buf, s + start, len - start);
+	appendStringInfoCharMacro(buf, '"');
+}
+
+#if PG_VERSION_NUM >= 170000
+/* The wait events, registered on first use (compat.h). */
+uint32
+hoop_wait_event_main(void)
+{
+	static uint32 id = 0;
+
+	if (id == 0)
+		id = WaitEventExtensionNew("HoopMcpMain");
+	return id;
+}
+
+uint32
+hoop_wait_event_call(void)
+{
+	static uint32 id = 0;
+
+	if (id == 0)
+		id = WaitEventExtensionNew("HoopMcpCall");
+	return id;
+}
+#endif

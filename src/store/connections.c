@@ -1,0 +1,197 @@
+/*
+ * connections.c
+ *		Looking up connections for the worker: the row, its secrets as libpq
+ *		options, and who may see it.
+ *
+ * Entries are cached by the name (or id) asked for until one of the
+ * tables they come from changes (cache.c), so an exec needs no lookup
+ * query.  Secrets are hoop's env map ("envvar:HOST" -> base64) and become
+ * libpq keyword/value pairs here; only libpq's own options are kept.
+ */
+#include "lib/common.h"
+
+#include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "executor/spi.h"
+#include "libpq-fe.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "store/cache.h"
+#include "store/connections.h"
+#include "store/plans.h"
+
+/* A connection by name or id, with its secrets and access control. */
+static const char *const connection_sql =
+"SELECT c.id, c.name, c.type, c.subtype, c.tags, c.access_mode_exec,"
+"       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false),"
+"       a.allowed_groups,"
+"       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control'),"
+"       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names))"
+"  FROM hoop_mcp.connections c"
+"  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
+"  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
+" WHERE c.name = $1 OR c.id::text = $1"
+" ORDER BY c.name = $1 DESC LIMIT 1";
+
+static HTAB *conns = NULL;
+static MemoryContext conns_cxt = NULL;
+static uint64 conns_generation = 0;
+
+/* Only libpq's own options are passed on; other hoop env keys are not for us. */
+static bool
+libpq_keyword(const char *kw)
+{
+	static PQconninfoOption *defaults = NULL;
+
+	if (strcmp(kw, "client_encoding") == 0 || strcmp(kw, "fallback_application_name") == 0)
+		return false;
+	if (defaults == NULL)
+		defaults = PQconndefaults();
+	for (PQconninfoOption *o = defaults; o && o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * hoop's secrets map as libpq options: envvar:HOST -> host, PASS ->
+ * password, DB -> dbname, others lower-cased when they are libpq options.
+ * Values are base64.
+ */
+static int
+envs_to_options(Jsonb *envs, char **keywords, char **values, int max)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *kw = NULL;
+	int			n = 0;
+
+	if (envs == NULL)
+		return 0;
+	it = JsonbIteratorInit(&envs->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE && n < max)
+	{
+		if (tok == WJB_KEY)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+
+			kw = NULL;
+			if (strncmp(key, "envvar:", 7) != 0)
+				continue;
+			key += 7;
+			if (strcmp(key, "PASS") == 0)
+				kw = "password";
+			else if (strcmp(key, "DB") == 0)
+				kw = "dbname";
+			else
+			{
+				kw = pstrdup(key);
+				for (char *p = kw; *p; p++)
+					*p = pg_tolower((unsigned char) *p);
+				if (!libpq_keyword(kw))
+					kw = NULL;
+			}
+		}
+		else if (tok == WJB_VALUE && kw != NULL && v.type == jbvString)
+		{
+			int			dlen = pg_b64_dec_len(v.val.string.len);
+			char	   *decoded = palloc(dlen + 1);
+			int			len = pg_b64_decode(v.val.string.val, v.val.string.len, decoded, dlen);
+
+			if (len < 0)
+				continue;
+			decoded[len] = '\0';
+			keywords[n] = kw;
+			values[n] = decoded;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Whether two text arrays share an element. */
+static bool
+arrays_overlap(ArrayType *a, ArrayType *b)
+{
+	Datum	   *ea;
+	Datum	   *eb;
+	int			na;
+	int			nb;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &ea, NULL, &na);
+	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, NULL, &nb);
+	for (int i = 0; i < na; i++)
+		for (int j = 0; j < nb; j++)
+		{
+			text	   *x = DatumGetTextPP(ea[i]);
+			text	   *y = DatumGetTextPP(eb[j]);
+
+			/* Group names are compared byte for byte, like text = text. */
+			if (VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+				memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0)
+				return true;
+		}
+	return false;
+}
+
+/* hoop's visibility rule (hoop-mcp.md 7.2). */
+bool
+connection_visible(ConnEntry *c, const Actor *actor)
+{
+	return actor->is_admin || actor->is_auditor || !c->access_control_on ||
+		(c->allowed_groups != NULL &&
+		 arrays_overlap(c->allowed_groups, DatumGetArrayTypeP(actor->groups)));
+}
+
+/* The connection asked for, from the cache or the tables; NULL if none. */
+ConnEntry *
+connection_lookup(const char *name_or_id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+	ConnEntry  *e;
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	MemoryContext old;
+
+	if (strlen(name_or_id) >= NAMEDATALEN * 4)
+		return NULL;			/* longer than any name or id */
+	cache_table(&conns, &conns_cxt, &conns_generation, "hoop_mcp connections",
+				NAMEDATALEN * 4, sizeof(ConnEntry));
+	e = hash_search(conns, name_or_id, HASH_FIND, NULL);
+	if (e)
+		return e;
+
+	args[0] = CStringGetTextDatum(name_or_id);
+	if (hoop_execute_plan(hoop_plan(connection_sql, 1, types), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up connection");
+	if (SPI_processed != 1)
+		return NULL;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	old = MemoryContextSwitchTo(conns_cxt);
+	e = hash_search(conns, name_or_id, HASH_ENTER, NULL);
+	e->id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+	e->name = SPI_getvalue(tup, desc, 2);
+	e->type = SPI_getvalue(tup, desc, 3);
+	e->subtype = SPI_getvalue(tup, desc, 4);
+	e->tags = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 5, &isnull));
+	e->exec_disabled = strcmp(SPI_getvalue(tup, desc, 6), "disabled") == 0;
+	e->mandatory_metadata = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 7, &isnull));
+	e->noptions = heap_attisnull(tup, 8, desc) ? 0 :
+		envs_to_options(DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull)),
+						e->keywords, e->values, lengthof(e->keywords) - 1);
+	e->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+	e->allowed_groups = heap_attisnull(tup, 10, desc) ? NULL :
+		DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 10, &isnull));
+	e->access_control_on = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
+	e->has_rules = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
+	MemoryContextSwitchTo(old);
+	return e;
+}

@@ -1,0 +1,37 @@
+/*
+ * connections.h
+ *		The connections the worker runs queries on (connections.c).
+ */
+#ifndef HOOP_MCP_CONNECTIONS_H
+#define HOOP_MCP_CONNECTIONS_H
+
+#include "request/request.h"
+#include "utils/array.h"
+
+/*
+ * Connections, cached by the name (or id) asked for until one of their
+ * tables changes (cache.c), so an exec needs no lookup query.
+ */
+typedef struct ConnEntry
+{
+	char		key[NAMEDATALEN * 4];	/* hash key: the name or id asked for */
+	pg_uuid_t	id;
+	char	   *name;
+	char	   *type;
+	char	   *subtype;
+	Jsonb	   *tags;
+	bool		exec_disabled;
+	ArrayType  *mandatory_metadata;
+	ArrayType  *allowed_groups;	/* NULL: no binding */
+	bool		access_control_on;	/* the access_control plugin exists */
+	bool		allow_passwordless;
+	bool		has_rules;		/* an access request rule names it */
+	int			noptions;
+	char	   *keywords[64];
+	char	   *values[64];
+} ConnEntry;
+
+extern ConnEntry *connection_lookup(const char *name_or_id);
+extern bool connection_visible(ConnEntry *c, const Actor *actor);
+
+#endif							/* HOOP_MCP_CONNECTIONS_H */

@@ -1,0 +1,29 @@
+/*
+ * sessions.h
+ *		Exec sessions: their rows, as the worker writes them (sessions.c).
+ */
+#ifndef HOOP_MCP_SESSIONS_H
+#define HOOP_MCP_SESSIONS_H
+
+#include "request/request.h"
+#include "store/connections.h"
+
+/* How an execution ended, as its session records it. */
+typedef struct SessionEnd
+{
+	pg_uuid_t	id;
+	const char *output;
+	size_t		output_len;
+	bool		truncated;
+	int			exit_code;
+	long		elapsed_ms;
+	bool		review;			/* reviews_execute: the review becomes EXECUTED */
+} SessionEnd;
+
+extern void sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c,
+							const char *input, Jsonb *metadata, const char *refusal,
+							const char *executor);
+extern void sessions_finish(SessionEnd *end);
+extern void sessions_reconcile(const char *executor);
+
+#endif							/* HOOP_MCP_SESSIONS_H */

@@ -1,0 +1,561 @@
+/*
+ * driver.c
+ *		Running queries on target databases from the worker's event loop.
+ *
+ * libpq in non-blocking mode: connections are started with
+ * PQconnectStartParams and driven by PQconnectPoll, queries by psql_run
+ * (psql_run.c), all from the worker's loop through one epoll fd that holds
+ * every target socket.  Idle connections are pooled per connection string;
+ * before a connection goes back to the pool it runs DISCARD ALL, so a job
+ * never sees another's session state (each psql run starts afresh).
+ *
+ * The driver completes jobs and knows nothing of who asked: a finished job
+ * goes on the finished list, a job whose owner's deadline passed on the
+ * expired answer of target_next_expired, and its owner (tools/on_target.c)
+ * takes it from there.
+ */
+#include "lib/common.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "target/driver.h"
+#include "target/psql_run.h"
+
+#define POOL_IDLE_TIMEOUT_MS 60000
+#define POOL_MAX_IDLE 64
+
+typedef enum ConnState
+{
+	TC_CONNECTING,
+	TC_BUSY,					/* running a job */
+	TC_RESETTING,				/* DISCARD ALL before going idle */
+	TC_IDLE
+} ConnState;
+
+typedef struct TargetConn
+{
+	dlist_node	node;			/* in the pool's idle list while idle */
+	Pool	   *pool;
+	PGconn	   *conn;
+	int			sock;			/* registered with the epoll fd, or -1 */
+	uint32		events;
+	ConnState	state;
+	TargetJob  *job;
+	TimestampTz idle_since;
+} TargetConn;
+
+struct Pool
+{
+	char	   *key;			/* keywords and values, NUL-separated */
+	int			key_len;
+	const char **keywords;
+	const char **values;
+	dlist_head	idle;
+	int			nidle;
+};
+
+static int	epfd = -1;
+static List *pools = NIL;
+static MemoryContext target_cxt = NULL;
+static List *active_jobs = NIL;
+static dlist_head finished = DLIST_STATIC_INIT(finished);
+
+void
+target_init(void)
+{
+	target_cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp targets", ALLOCSET_DEFAULT_SIZES);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		ereport(FATAL,
+				(errcode_for_socket_access(),
+				 errmsg("could not create epoll instance: %m")));
+}
+
+int
+target_epoll_fd(void)
+{
+	return epfd;
+}
+
+/* Tells epoll what tc waits for; follows a socket change in libpq. */
+static void
+watch(TargetConn *tc, uint32 events)
+{
+	int			sock = PQsocket(tc->conn);
+	struct epoll_event ev;
+
+	ev.events = events;
+	ev.data.ptr = tc;
+	if (sock != tc->sock)
+	{
+		if (tc->sock >= 0)
+			(void) epoll_ctl(epfd, EPOLL_CTL_DEL, tc->sock, NULL);
+		tc->sock = sock;
+		tc->events = 0;
+		if (sock < 0)
+			return;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, sock, &ev) < 0)
+			elog(ERROR, "epoll_ctl(ADD) failed: %m");
+	}
+	else if (events != tc->events &&
+			 epoll_ctl(epfd, EPOLL_CTL_MOD, sock, &ev) < 0)
+		elog(ERROR, "epoll_ctl(MOD) failed: %m");
+	tc->events = events;
+}
+
+static void
+close_conn(TargetConn *tc)
+{
+	if (tc->sock >= 0)
+		(void) epoll_ctl(epfd, EPOLL_CTL_DEL, tc->sock, NULL);
+	if (tc->state == TC_IDLE)
+	{
+		dlist_delete(&tc->node);
+		tc->pool->nidle--;
+	}
+	PQfinish(tc->conn);
+	pfree(tc);
+}
+
+/* The pool of connections with these options. */
+static Pool *
+find_pool(const char *const *keywords, const char *const *values, int n, bool allow_passwordless)
+{
+	StringInfoData key;
+	ListCell   *lc;
+	Pool	   *pool;
+	MemoryContext old;
+
+	initStringInfo(&key);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&key, "%s=%s%c", keywords[i], values[i], '\0');
+	appendStringInfo(&key, "pwless=%d", allow_passwordless);
+	foreach(lc, pools)
+	{
+		pool = lfirst(lc);
+		if (pool->key_len == key.len && memcmp(pool->key, key.data, key.len) == 0)
+		{
+			pfree(key.data);
+			return pool;
+		}
+	}
+	old = MemoryContextSwitchTo(target_cxt);
+	pool = palloc0(sizeof(Pool));
+	pool->key = palloc(key.len + 1);
+	memcpy(pool->key, key.data, key.len + 1);
+	pool->key_len = key.len;
+	pool->keywords = palloc0(sizeof(char *) * (n + 3));
+	pool->values = palloc0(sizeof(char *) * (n + 3));
+	for (int i = 0; i < n; i++)
+	{
+		pool->keywords[i] = pstrdup(keywords[i]);
+		pool->values[i] = pstrdup(values[i]);
+	}
+	pool->keywords[n] = "fallback_application_name";
+	pool->values[n] = "hoop_mcp";
+	pool->keywords[n + 1] = "client_encoding";
+	pool->values[n + 1] = "UTF8";
+	dlist_init(&pool->idle);
+	pools = lappend(pools, pool);
+	MemoryContextSwitchTo(old);
+	pfree(key.data);
+	return pool;
+}
+
+/*
+ * A job on the target these libpq options name, in its own memory context
+ * under parent until it starts: an ERROR before then frees it with its
+ * parent.  The caller says what to run (script or query) and may set owner
+ * and deadline.
+ */
+TargetJob *
+target_job_new(MemoryContext parent, const char *const *keywords, const char *const *values,
+			   int n, bool allow_passwordless)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
+	TargetJob  *job = MemoryContextAllocZero(cxt, sizeof(TargetJob));
+
+	job->cxt = cxt;
+	job->allow_passwordless = allow_passwordless;
+	job->pool = find_pool(keywords, values, n, allow_passwordless);
+	job->started_at = GetCurrentTimestamp();
+	return job;
+}
+
+/* Frees a job that is done, or was never started. */
+void
+target_job_free(TargetJob *job)
+{
+	MemoryContextDelete(job->cxt);
+}
+
+/* Sends the job's query on a ready connection. */
+static void
+run_job(TargetJob *job, TargetConn *tc)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	tc->state = TC_BUSY;
+	tc->job = job;
+	job->tc = tc;
+	if (job->script)
+		job->run = psql_run_start(tc->conn, job->script, hoop_max_output_bytes);
+	else
+		job->run = psql_run_start_params(tc->conn, job->query, job->nparams, job->params,
+										 hoop_max_output_bytes);
+	MemoryContextSwitchTo(old);
+}
+
+/* The job ended: its owner takes it from the finished list. */
+static void
+job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool truncated)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	char	   *copy = palloc(len + 1);
+
+	/* Output is stored as text: binary COPY data may hold NUL bytes. */
+	for (size_t i = 0; i < len; i++)
+		copy[i] = output[i] ? output[i] : '?';
+	copy[len] = '\0';
+	if (job->run)
+	{
+		psql_run_free(job->run);
+		job->run = NULL;
+	}
+	job->output = copy;
+	job->output_len = len;
+	job->exit_code = exit_code;
+	job->truncated = truncated;
+	job->elapsed_ms = (long) ((GetCurrentTimestamp() - job->started_at) / 1000);
+	job->done = true;
+	job->tc = NULL;
+	MemoryContextSwitchTo(old);
+	active_jobs = list_delete_ptr(active_jobs, job);
+	dlist_push_tail(&finished, &job->node);
+}
+
+/* After a job, a connection is reset (or dropped) before reuse. */
+static void
+release_conn(TargetConn *tc, bool reusable)
+{
+	tc->job = NULL;
+	if (!reusable || PQstatus(tc->conn) != CONNECTION_OK ||
+		PQtransactionStatus(tc->conn) != PQTRANS_IDLE ||
+		tc->pool->nidle >= POOL_MAX_IDLE)
+	{
+		close_conn(tc);
+		return;
+	}
+	if (!PQsendQuery(tc->conn, "DISCARD ALL"))
+	{
+		close_conn(tc);
+		return;
+	}
+	tc->state = TC_RESETTING;
+	watch(tc, PQflush(tc->conn) == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+static void
+fail_connect(TargetJob *job, TargetConn *tc, const char *output)
+{
+	if (tc)
+		close_conn(tc);
+	job_done(job, output, strlen(output), 2, false);
+}
+
+/* The connection is up: check how it authenticated, then run the job. */
+static void
+connected(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+
+	if (PQsetnonblocking(tc->conn, 1) != 0)
+	{
+		fail_connect(job, tc, "psql: error: could not set the connection to non-blocking mode\n");
+		return;
+	}
+	if (!job->allow_passwordless && !PQconnectionUsedPassword(tc->conn))
+	{
+		fail_connect(job, tc,
+					 "psql: error: hoop_mcp refused the connection: the target server did not ask for a password\n"
+					 "HINT:  Use password authentication for this connection, or ask a superuser to create it with allow_passwordless => true.\n");
+		return;
+	}
+	run_job(job, tc);
+	watch(tc, EPOLLIN | EPOLLOUT);
+}
+
+static void
+drive_connecting(TargetConn *tc)
+{
+	switch (PQconnectPoll(tc->conn))
+	{
+		case PGRES_POLLING_OK:
+			connected(tc);
+			break;
+		case PGRES_POLLING_READING:
+			watch(tc, EPOLLIN);
+			break;
+		case PGRES_POLLING_WRITING:
+			watch(tc, EPOLLOUT);
+			break;
+		default:
+			{
+				TargetJob  *job = tc->job;
+				MemoryContext old = MemoryContextSwitchTo(job->cxt);
+				char	   *out = psql_connect_failure_output(tc->conn);
+
+				MemoryContextSwitchTo(old);
+				fail_connect(job, tc, out);
+				break;
+			}
+	}
+}
+
+static void
+drive_busy(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	PsqlRunState st = psql_run_step(job->run);
+
+	MemoryContextSwitchTo(old);
+	if (st == PSQL_RUN_WANT_READ)
+		watch(tc, EPOLLIN);
+	else if (st == PSQL_RUN_WANT_WRITE)
+		watch(tc, EPOLLIN | EPOLLOUT);
+	else
+	{
+		size_t		len;
+		bool		truncated;
+		int			exit_code;
+		const char *out = psql_run_output(job->run, &len, &truncated, &exit_code);
+		bool		reusable = psql_run_conn_ok(job->run);
+
+		job_done(job, out, len, exit_code, truncated);
+		release_conn(tc, reusable);
+	}
+}
+
+/* DISCARD ALL finishing, or an idle connection that woke up (closed?). */
+static void
+drive_quiet(TargetConn *tc)
+{
+	PGresult   *res;
+	bool		ok = true;
+
+	if (!PQconsumeInput(tc->conn))
+	{
+		close_conn(tc);
+		return;
+	}
+	if (tc->state == TC_IDLE)
+	{
+		if (PQstatus(tc->conn) != CONNECTION_OK)
+			close_conn(tc);
+		return;
+	}
+	if (PQflush(tc->conn) < 0)
+	{
+		close_conn(tc);
+		return;
+	}
+	while (!PQisBusy(tc->conn))
+	{
+		res = PQgetResult(tc->conn);
+		if (res == NULL)
+		{
+			if (!ok)
+			{
+				close_conn(tc);
+				return;
+			}
+			tc->state = TC_IDLE;
+			tc->idle_since = GetCurrentTimestamp();
+			dlist_push_head(&tc->pool->idle, &tc->node);
+			tc->pool->nidle++;
+			watch(tc, EPOLLIN);
+			return;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			ok = false;
+		PQclear(res);
+	}
+}
+
+static void
+drive(TargetConn *tc)
+{
+	switch (tc->state)
+	{
+		case TC_CONNECTING:
+			drive_connecting(tc);
+			break;
+		case TC_BUSY:
+			drive_busy(tc);
+			break;
+		case TC_RESETTING:
+		case TC_IDLE:
+			drive_quiet(tc);
+			break;
+	}
+}
+
+/* After the batch committed: connect (or reuse) and send the query. */
+void
+target_start(TargetJob *job)
+{
+	Pool	   *pool = job->pool;
+	TargetConn *tc;
+	MemoryContext old = MemoryContextSwitchTo(target_cxt);
+
+	/* From now on the job outlives whoever created it. */
+	MemoryContextSetParent(job->cxt, target_cxt);
+	/* The list outlives whatever context the caller is in. */
+	active_jobs = lappend(active_jobs, job);
+	MemoryContextSwitchTo(old);
+	if (!dlist_is_empty(&pool->idle))
+	{
+		tc = dlist_container(TargetConn, node, dlist_pop_head_node(&pool->idle));
+		pool->nidle--;
+		tc->job = job;
+		run_job(job, tc);
+		drive_busy(tc);
+		return;
+	}
+
+	tc = MemoryContextAllocZero(target_cxt, sizeof(TargetConn));
+	tc->pool = pool;
+	tc->sock = -1;
+	tc->job = job;
+	tc->state = TC_CONNECTING;
+	tc->conn = PQconnectStartParams(pool->keywords, pool->values, 0);
+	if (tc->conn == NULL)
+	{
+		pfree(tc);
+		fail_connect(job, NULL, "psql: error: out of memory\n");
+		return;
+	}
+	if (PQstatus(tc->conn) == CONNECTION_BAD)
+	{
+		MemoryContext old = MemoryContextSwitchTo(job->cxt);
+		char	   *out = psql_connect_failure_output(tc->conn);
+
+		MemoryContextSwitchTo(old);
+		fail_connect(job, tc, out);
+		return;
+	}
+	job->tc = tc;
+	watch(tc, EPOLLOUT);
+}
+
+/* Handles every target socket that is ready. */
+void
+target_poll(void)
+{
+	struct epoll_event events[64];
+	int			n;
+
+	do
+	{
+		n = epoll_wait(epfd, events, lengthof(events), 0);
+		for (int i = 0; i < n; i++)
+			drive((TargetConn *) events[i].data.ptr);
+	} while (n == lengthof(events));
+}
+
+bool
+target_has_finished(void)
+{
+	return !dlist_is_empty(&finished);
+}
+
+/* The next job that ended, or NULL; the caller frees it (target_job_free). */
+TargetJob *
+target_next_done(void)
+{
+	if (dlist_is_empty(&finished))
+		return NULL;
+	return dlist_container(TargetJob, node, dlist_pop_head_node(&finished));
+}
+
+/*
+ * The next running job whose deadline passed, or NULL.  Each is reported
+ * once (its deadline is cleared); it goes on running unless cancelled.
+ */
+TargetJob *
+target_next_expired(TimestampTz now)
+{
+	ListCell   *lc;
+
+	foreach(lc, active_jobs)
+	{
+		TargetJob  *job = lfirst(lc);
+
+		if (job->deadline != 0 && !job->done && now >= job->deadline)
+		{
+			job->deadline = 0;
+			return job;
+		}
+	}
+	return NULL;
+}
+
+/* Stops a running job: its connection (and so its query) is dropped. */
+void
+target_cancel(TargetJob *job)
+{
+	TargetConn *tc = job->tc;
+
+	active_jobs = list_delete_ptr(active_jobs, job);
+	if (job->run)
+		psql_run_free(job->run);
+	job->run = NULL;
+	if (tc)
+		close_conn(tc);
+	target_job_free(job);
+}
+
+/* Milliseconds until the next deadline or idle-connection expiry, or -1. */
+long
+target_next_timeout_ms(TimestampTz now)
+{
+	TimestampTz next = 0;
+	ListCell   *lc;
+
+	foreach(lc, active_jobs)
+	{
+		TargetJob  *job = lfirst(lc);
+
+		if (job->deadline != 0 && (next == 0 || job->deadline < next))
+			next = job->deadline;
+	}
+	foreach(lc, pools)
+	{
+		Pool	   *pool = lfirst(lc);
+
+		/* Close connections idle for too long; the oldest are at the tail. */
+		while (!dlist_is_empty(&pool->idle))
+		{
+			TargetConn *tc = dlist_container(TargetConn, node, dlist_tail_node(&pool->idle));
+			TimestampTz expiry = TimestampTzPlusMilliseconds(tc->idle_since, POOL_IDLE_TIMEOUT_MS);
+
+			if (expiry <= now)
+				close_conn(tc);
+			else
+			{
+				if (next == 0 || expiry < next)
+					next = expiry;
+				break;
+			}
+		}
+	}
+	if (next == 0)
+		return -1;
+	return Max(0, (long) ((next - now + 999) / 1000));
+}

@@ -1,0 +1,56 @@
+/*
+ * driver.h
+ *		Queries on target databases, run from the worker's loop (driver.c).
+ */
+#ifndef HOOP_MCP_DRIVER_H
+#define HOOP_MCP_DRIVER_H
+
+#include "lib/ilist.h"
+#include "utils/timestamp.h"
+
+struct PsqlRun;
+typedef struct Pool Pool;
+
+typedef struct TargetJob
+{
+	dlist_node	node;			/* on the finished list once done */
+	MemoryContext cxt;			/* the job, its output and its owner's data */
+
+	/* Set by the caller */
+	void	   *owner;			/* the caller's state for this job */
+	TimestampTz deadline;		/* when target_next_expired reports it; 0: never */
+	const char *script;			/* psql input to run, or NULL: */
+	const char *query;			/* a query with parameters */
+	int			nparams;
+	const char **params;
+
+	/* Set by the driver once done */
+	bool		done;
+	int			exit_code;		/* psql's: 0 ok, 1 error, 2 connection failure */
+	const char *output;			/* as psql would print it, NUL bytes replaced */
+	size_t		output_len;
+	bool		truncated;
+	long		elapsed_ms;
+
+	/* The driver's own */
+	bool		allow_passwordless;
+	Pool	   *pool;
+	struct TargetConn *tc;
+	struct PsqlRun *run;
+	TimestampTz started_at;
+} TargetJob;
+
+extern void target_init(void);
+extern int	target_epoll_fd(void);
+extern TargetJob *target_job_new(MemoryContext parent, const char *const *keywords,
+								 const char *const *values, int n, bool allow_passwordless);
+extern void target_job_free(TargetJob *job);
+extern void target_start(TargetJob *job);
+extern void target_poll(void);
+extern bool target_has_finished(void);
+extern TargetJob *target_next_done(void);
+extern TargetJob *target_next_expired(TimestampTz now);
+extern void target_cancel(TargetJob *job);
+extern long target_next_timeout_ms(TimestampTz now);
+
+#endif							/* HOOP_MCP_DRIVER_H */

@@ -1,0 +1,291 @@
+/*
+ * exec.c
+ *		exec and reviews_execute: running an agent's input on a target.
+ *
+ * exec: the session row is committed before the query starts; when the
+ * query ends, the worker's next batch finishes the row and answers.  After
+ * hoop_mcp.exec_wait_timeout the caller gets "running" and the query goes
+ * on.  An exec an access request rule covers stores a PENDING review
+ * instead; reviews_execute later runs its stored input in the same session
+ * and marks the review EXECUTED when it ends.
+ */
+#include "lib/common.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "ipc/workers.h"
+#include "lib/json.h"
+#include "lib/subxact.h"
+#include "store/extension.h"
+#include "store/plans.h"
+#include "store/sessions.h"
+#include "tools/tool_impl.h"
+
+typedef struct ExecJob
+{
+	ToolJob		base;
+	SessionEnd	session;		/* its id, and later how it ended */
+} ExecJob;
+
+/* hoop's access-request interceptor: must this exec be reviewed? */
+static const char *const gate_sql =
+"SELECT review_type, (rule).name FROM hoop_mcp._exec_gate($1, $2, $3)";
+
+static const char *const review_open_sql =
+"SELECT hoop_mcp._review_open($1, $2, $3)";
+
+static const char *const review_begin_sql =
+"SELECT session_id, connection_name, input FROM hoop_mcp._review_execute_begin($1, $2)";
+
+static char *
+uuid_text(const pg_uuid_t *id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+}
+
+/* The exec envelope (hoop's execResponseToEnvelope), keys sorted as Go does. */
+static char *
+exec_envelope(const pg_uuid_t *session_id, bool review, const char *output, size_t len,
+			  int exit_code, bool truncated, long elapsed_ms)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfo(&out, "{\"exit_code\":%d,\"execution_time_ms\":%ld,%s\"output\":",
+					 exit_code, elapsed_ms, review ? "" : "\"has_review\":false,");
+	append_json_string(&out, output, len);
+	appendStringInfo(&out, ",\"output_status\":\"%s\",\"session_id\":\"%s\",\"status\":\"%s\",\"truncated\":%s}",
+					 exit_code == 0 ? "success" : "failed", uuid_text(session_id),
+					 exit_code == 0 ? "completed" : "failed", truncated ? "true" : "false");
+	return out.data;
+}
+
+static void
+check_mandatory_metadata(ArrayType *fields, Jsonb *metadata)
+{
+	Datum	   *elems;
+	int			n;
+
+	deconstruct_array(fields, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *f = TextDatumGetCString(elems[i]);
+		JsonbValue	v;
+
+		if (metadata == NULL || jv_key(&metadata->root, f, &v) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("missing metadata: missing required metadata field: %s", f),
+					 errhint("Pass it in the metadata argument of exec.")));
+	}
+}
+
+/*
+ * When an access request rule covers this exec, store its session and a
+ * PENDING review instead of running it, and answer hoop's
+ * pending_approval envelope.  Returns false when the exec may run.
+ */
+static bool
+exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *input,
+		   Jsonb *metadata)
+{
+	Oid			gate_types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
+	Datum		gate_args[3];
+	Oid			types[3] = {UUIDOID, TEXTOID, TEXTOID};
+	Datum		args[3];
+	bool		isnull;
+	char	   *review_type;
+	char	   *rule_name;
+	char	   *sid;
+	char	   *url;
+	StringInfoData env;
+
+	gate_args[0] = CStringGetTextDatum(req->actor.subject);
+	gate_args[1] = req->actor.groups;
+	gate_args[2] = CStringGetTextDatum(c->name);
+	if (hoop_execute_plan(hoop_plan(gate_sql, 3, gate_types), gate_args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not check the access request rules");
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	review_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	rule_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	/* The session is open but not running: no executor until approved. */
+	sessions_insert(session_id, &req->actor, c, input, metadata, NULL, NULL);
+	args[0] = UUIDPGetDatum(session_id);
+	args[1] = CStringGetTextDatum(review_type);
+	args[2] = CStringGetTextDatum(rule_name);
+	if (hoop_execute_plan(hoop_plan(review_open_sql, 3, types), args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not store the review");
+
+	/* hoop's pending_approval envelope, keys sorted as Go does. */
+	sid = uuid_text(session_id);
+	url = psprintf("%s/sessions/%s", hoop_api_url(), sid);
+	initStringInfo(&env);
+	appendStringInfoString(&env,
+						   "{\"message\":\"Approval required before this execution can run\","
+						   "\"next_step\":\"call reviews_wait with review_id (long-polls until status changes); "
+						   "once status=APPROVED call reviews_execute\",\"review_id\":");
+	append_json_string(&env, sid, strlen(sid));
+	appendStringInfoString(&env, ",\"review_url\":");
+	append_json_string(&env, url, strlen(url));
+	appendStringInfoString(&env, ",\"session_id\":");
+	append_json_string(&env, sid, strlen(sid));
+	appendStringInfoString(&env, ",\"status\":\"pending_approval\"}");
+	request_outcome_json(req, env.data);
+	return true;
+}
+
+static void
+finish_session(void *arg)
+{
+	sessions_finish((SessionEnd *) arg);
+}
+
+/* The query ended: finish its session, then answer whoever still waits. */
+static void
+exec_finish(ToolJob *tj)
+{
+	ExecJob    *ej = (ExecJob *) tj;
+	TargetJob  *job = tj->job;
+
+	ej->session.output = job->output;
+	ej->session.output_len = job->output_len;
+	ej->session.truncated = job->truncated;
+	ej->session.exit_code = job->exit_code;
+	ej->session.elapsed_ms = job->elapsed_ms;
+	if (extension_ready())
+		(void) subxact_try(finish_session, &ej->session, CurrentMemoryContext,
+						   "finish the session");
+	if (tj->req)
+	{
+		request_outcome_json(tj->req,
+							 exec_envelope(&ej->session.id, ej->session.review, job->output,
+										   job->output_len, job->exit_code, job->truncated,
+										   job->elapsed_ms));
+		tool_job_answer(tj);
+	}
+}
+
+/* Still running after exec_wait_timeout: answer "running"; it goes on. */
+static void
+exec_expire(ToolJob *tj)
+{
+	ExecJob    *ej = (ExecJob *) tj;
+
+	request_outcome_json(tj->req,
+						 psprintf("{\"message\":\"execution still running after %ds; poll sessions_get with session_id\","
+								  "\"next_step\":\"poll sessions_get with session_id\",\"session_id\":\"%s\",\"status\":\"running\"}",
+								  hoop_exec_wait_timeout_ms / 1000, uuid_text(&ej->session.id)));
+	tool_job_answer(tj);
+}
+
+/* The job that runs input in session session_id; it starts after the commit. */
+static void
+exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *input, bool review)
+{
+	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, sizeof(ExecJob));
+
+	ej->base.finish = exec_finish;
+	ej->base.expire = exec_expire;
+	ej->base.job->script = MemoryContextStrdup(ej->base.job->cxt, input);
+	ej->session.id = *session_id;
+	ej->session.review = review;
+	tool_job_wait(&ej->base, hoop_exec_wait_timeout_ms);
+}
+
+/*
+ * exec, in the batch transaction: find the connection the acting user may
+ * use and insert the open session (or a finished one when exec is
+ * refused).  hoop's error texts propagate as the tool's answer.  Plain SQL
+ * with kept plans: this is every exec's hot path.
+ */
+void
+tool_exec(Request *req, JsonbContainer *args)
+{
+	JsonbValue	v;
+	const char *name = jv_string(jv_key(args, "connection_name", &v));
+	const char *input = jv_string(jv_key(args, "input", &v));
+	Jsonb	   *metadata = jv_key(args, "metadata", &v) ? jv_to_jsonb(jv_key(args, "metadata", &v)) : NULL;
+	char	   *refusal = NULL;
+	ConnEntry  *c;
+	pg_uuid_t	session_id;
+
+	tool_require(name, "connection_name");
+	tool_require(input, "input");
+	c = tool_connection(req, name);
+	check_mandatory_metadata(c->mandatory_metadata, metadata);
+	if (c->exec_disabled)
+		refusal = "exec is disabled for this connection";
+	else if (strcmp(c->type, "database") != 0 || strcmp(c->subtype, "postgres") != 0)
+		refusal = psprintf("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
+						   c->type, c->subtype);
+
+	hoop_random_uuid(&session_id);
+	if (refusal == NULL && c->has_rules && exec_gated(req, &session_id, c, input, metadata))
+		return;
+	sessions_insert(&session_id, &req->actor, c, input, metadata, refusal, hoop_executor_name());
+	if (refusal)
+	{
+		/* The session is already done; answer with hoop's failed envelope. */
+		request_outcome_json(req, exec_envelope(&session_id, false, refusal, strlen(refusal), 1, false, 0));
+		return;
+	}
+	exec_start(req, c, &session_id, input, false);
+}
+
+/*
+ * reviews_execute, in the batch transaction: hoop's guards and the
+ * APPROVED -> PROCESSING transition (_review_execute_begin, whose row lock
+ * makes a review run at most once), then the stored input runs like an
+ * exec, in the review's session.
+ */
+void
+tool_reviews_execute(Request *req, JsonbContainer *args)
+{
+	JsonbValue	v;
+	const char *id = jv_string(jv_key(args, "id", &v));
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		sqlargs[2];
+	char		nulls[2] = {id ? ' ' : 'n', ' '};
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	pg_uuid_t	session_id;
+	char	   *connection_name;
+	char	   *input;
+	ConnEntry  *c;
+
+	sqlargs[0] = id ? CStringGetTextDatum(id) : (Datum) 0;
+	sqlargs[1] = CStringGetTextDatum(hoop_executor_name());
+	if (hoop_execute_plan(hoop_plan(review_begin_sql, 2, types), sqlargs, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not start the review's execution");
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	session_id = *DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+	connection_name = SPI_getvalue(tup, desc, 2);
+	input = SPI_getvalue(tup, desc, 3);
+
+	c = connection_lookup(connection_name);
+	if (c == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("connection \"%s\" not found", connection_name),
+				 errhint("The connection was deleted after the review was created.")));
+	if (c->exec_disabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("exec is disabled for this connection")));
+	if (strcmp(c->type, "database") != 0 || strcmp(c->subtype, "postgres") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
+						c->type, c->subtype)));
+	exec_start(req, c, &session_id, input, true);
+}
