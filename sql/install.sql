@@ -78,11 +78,12 @@ WHERE annotations->>'openWorldHint' IS DISTINCT FROM 'false'
    OR input_schema->>'additionalProperties' IS DISTINCT FROM 'false'
    OR length(description) < 20;
 
-SELECT count(*) AS tools,
-       count(*) FILTER (WHERE annotations ? 'readOnlyHint') AS read_only,
-       count(*) FILTER (WHERE annotations ? 'destructiveHint') AS destructive,
-       count(*) FILTER (WHERE runs_on_target) AS on_target
-FROM hoop_mcp.tools;
+-- No tool is both read-only and destructive.  (No count of tools here: a
+-- new SQL tool is one file's change, in sql/tools/.)
+SELECT name FROM hoop_mcp.tools
+WHERE annotations ? 'readOnlyHint' AND annotations ? 'destructiveHint';
+-- The tools that run on a target are the C ones (src/tools/registry.c).
+SELECT name FROM hoop_mcp.tools WHERE runs_on_target ORDER BY name;
 
 -- The tool functions and the worker hand-off they use, nothing else, are
 -- executable by PUBLIC.

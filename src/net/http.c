@@ -216,7 +216,6 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		if (req == NULL)
 		{
 			req = new_request(conn, url, method);
-			req->daemon_index = *(int *) cls;
 			*con_cls = req;
 		}
 		else if (req->response_ready || req->streaming)
@@ -340,7 +339,6 @@ http_stream_push(Request *req, const char *data, size_t len)
 static void
 listen_on(const char *addr)
 {
-	static int	index_storage[MAX_DAEMONS];
 	struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
@@ -382,9 +380,8 @@ listen_on(const char *addr)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many addresses in hoop_mcp.listen_addresses"),
 				 errdetail("At most %d are supported.", MAX_DAEMONS)));
-	index_storage[ndaemons] = ndaemons;
 	d = MHD_start_daemon(flags, hoop_port, NULL, NULL,
-						 access_cb, &index_storage[ndaemons],
+						 access_cb, NULL,
 						 MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
 						 MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
 						 MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,

@@ -77,9 +77,7 @@ struct Request
 
 	/* REQ_HTTP: what http.c collected */
 	struct MHD_Connection *conn;
-	int			daemon_index;
 	bool		suspended;
-	bool		closed;			/* MHD finished with the connection */
 	char	   *method;
 	char	   *path;
 	char	   *authorization;
