@@ -80,3 +80,31 @@ SELECT hoop_mcp.create_connection('local2-pg', 'host=/tmp dbname=x', allow_passw
 SELECT hoop_mcp.create_connection('remote2-pg', 'host=10.0.0.1 dbname=x password=p') IS NOT NULL AS admin_role_may;
 RESET ROLE;
 REVOKE hoop_mcp_admin FROM regress_bob;
+
+-- Options that make libpq read the server's files need a superuser too.
+SELECT hoop_mcp.create_connection('files-pg', 'host=x password=p passfile=/tmp/pgpass');
+SELECT hoop_mcp.create_connection('files-pg', 'host=x password=p sslkey=/tmp/k sslmode=require');
+SELECT hoop_mcp.create_connection('files-pg', 'host=x password=p service=prod');
+SELECT hoop_mcp.create_connection('files-pg', 'host=x password=p gssencmode=prefer');
+SELECT hoop_mcp.create_connection('files-pg', 'host=x password=p gssencmode=disable sslmode=verify-full connect_timeout=5')
+       IS NOT NULL AS safe_options_ok;
+SELECT hoop_mcp.create_connection('files2-pg', 'host=x passfile=/tmp/pgpass', allow_server_files => true)
+       IS NOT NULL AS superuser_may_allow_files;
+GRANT hoop_mcp_admin TO regress_bob;
+SET ROLE regress_bob;
+SELECT hoop_mcp.create_connection('files3-pg', 'host=x password=p', allow_server_files => true);
+RESET ROLE;
+REVOKE hoop_mcp_admin FROM regress_bob;
+SET ROLE regress_alice;
+SELECT hoop_mcp.connections_create(name => 'files4-pg', type => 'database', subtype => 'postgres',
+       secrets => jsonb_build_object('envvar:HOST', encode(convert_to('x', 'UTF8'), 'base64'),
+                                     'envvar:PASSFILE', encode(convert_to('/tmp/pgpass', 'UTF8'), 'base64')));
+-- New secrets from a hoop admin withdraw what a superuser allowed the old ones.
+SELECT hoop_mcp.connections_update(name => 'files2-pg', secrets => '{"envvar:HOST": "eQ=="}') IS NOT NULL AS updated;
+SELECT hoop_mcp.connections_update(name => 'local-pg', secrets => '{"envvar:HOST": "L3RtcA=="}') IS NOT NULL AS updated;
+RESET ROLE;
+SELECT c.name, s.allow_passwordless, s.allow_server_files
+FROM hoop_mcp.connection_secrets s JOIN hoop_mcp.connections c ON c.id = s.connection_id
+WHERE c.name IN ('files2-pg', 'local-pg') ORDER BY c.name;
+SELECT hoop_mcp._unsafe_connection_option('{"envvar:HOST": "eA==", "envvar:SSLROOTCERT": "eA=="}') AS unsafe,
+       hoop_mcp._unsafe_connection_option('{"envvar:HOST": "eA==", "envvar:SID": "eA=="}') AS not_libpq_is_ignored;

@@ -56,3 +56,27 @@ SELECT hoop_mcp.set_user_groups('nobody@example.com', '{}');
 SET hoop_mcp.acting_user = 'x';
 SELECT hoop_mcp._worker_actor() IS NULL AS no_worker_actor;
 SELECT hoop_mcp.set_user_groups('bob@example.com', '{dev}');
+
+-- Inside a security-restricted operation (ANALYZE, VACUUM, CREATE INDEX,
+-- REFRESH MATERIALIZED VIEW) code runs as a table's owner while the session
+-- keeps its identity: hoop_mcp refuses to act there.  Here bob's index
+-- expression calls a tool when a superuser's ANALYZE runs it.
+CREATE SCHEMA regress_sro AUTHORIZATION regress_bob;
+SET ROLE regress_bob;
+CREATE TABLE regress_sro.t (x int);
+CREATE FUNCTION regress_sro.f(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF current_setting('regress.sro', true) = 'on' THEN
+		PERFORM hoop_mcp.me_get();
+	END IF;
+	RETURN $1;
+END
+$$;
+CREATE INDEX ON regress_sro.t (regress_sro.f(x));
+INSERT INTO regress_sro.t VALUES (1);
+SET regress.sro = on;
+SELECT regress_sro.f(1) AS outside_one_it_acts;
+RESET ROLE;
+ANALYZE regress_sro.t;
+RESET regress.sro;
+DROP SCHEMA regress_sro CASCADE;

@@ -39,3 +39,10 @@ UPDATE hoop_mcp.sessions SET exit_code = 1 WHERE id = '00000000-0000-0000-0000-0
 DELETE FROM hoop_mcp.sessions;
 TRUNCATE hoop_mcp.sessions CASCADE;
 TRUNCATE hoop_mcp.security_audit_log;
+-- Even with session_replication_role = replica, which skips ordinary
+-- triggers: the guards fire ALWAYS.
+SET session_replication_role = replica;
+DELETE FROM hoop_mcp.sessions WHERE id = '00000000-0000-0000-0000-000000000001';
+UPDATE hoop_mcp.sessions SET exit_code = 1 WHERE id = '00000000-0000-0000-0000-000000000001';
+TRUNCATE hoop_mcp.security_audit_log;
+RESET session_replication_role;

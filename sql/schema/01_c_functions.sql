@@ -29,6 +29,11 @@ CREATE FUNCTION hoop_mcp._random_bytes(n integer) RETURNS bytea
 CREATE FUNCTION hoop_mcp._conninfo_parse(conninfo text) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'hoop_mcp_conninfo_parse' LANGUAGE C IMMUTABLE STRICT;
 
+-- The first libpq option of a secrets map that only a superuser may allow
+-- (src/store/connections.c keeps the list), or NULL.
+CREATE FUNCTION hoop_mcp._unsafe_connection_option(envs jsonb) RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_unsafe_connection_option' LANGUAGE C IMMUTABLE STRICT;
+
 -- Hand a tool call to the background worker and wait for its answer.
 -- Used for tools that run on a target database (exec, schema listing).
 CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb

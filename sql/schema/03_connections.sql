@@ -32,10 +32,12 @@ CREATE TABLE hoop_mcp.connection_secrets (
 	connection_id uuid PRIMARY KEY REFERENCES hoop_mcp.connections ON DELETE CASCADE,
 	envs		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(envs) = 'object'),
 	allow_passwordless boolean NOT NULL DEFAULT false,
+	allow_server_files boolean NOT NULL DEFAULT false,
 	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE hoop_mcp.connection_secrets IS 'Connection secrets (hoop''s envvar map, values base64).  Owner-only.';
 COMMENT ON COLUMN hoop_mcp.connection_secrets.allow_passwordless IS 'Whether the worker may use this connection when the target does not ask for a password (trust or peer authentication).  Off by default, as in postgres_fdw: the worker runs as the server''s OS user, so a passwordless local connection could act as a superuser.  Only a superuser can turn it on (create_connection).';
+COMMENT ON COLUMN hoop_mcp.connection_secrets.allow_server_files IS 'Whether this connection may use libpq options that read files or credentials of the server''s OS user (passfile, service, sslcert, sslkey, sslrootcert, ...) and go without a password of its own (libpq would read ~/.pgpass).  Off by default: the worker then refuses such options, requires a password and keeps libpq off ~/.postgresql and Kerberos tickets.  Only a superuser can turn it on (create_connection); changing the secrets through connections_update turns it, and allow_passwordless, off again.';
 
 -- Access control (hoop's access_control plugin).  While the plugin row is
 -- absent every user sees every connection; once it exists, non-admin,

@@ -90,3 +90,6 @@ CREATE TRIGGER reviews_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.revi
 CREATE TRIGGER sessions_publish AFTER INSERT OR UPDATE OF status ON hoop_mcp.sessions
 	FOR EACH ROW WHEN (hoop_mcp._publish_by_trigger())
 	EXECUTE FUNCTION hoop_mcp._publish_change('hoop_mcp_sessions');
+-- Waiters wake even for a decision written with triggers "off".
+ALTER TABLE hoop_mcp.reviews ENABLE ALWAYS TRIGGER reviews_publish;
+ALTER TABLE hoop_mcp.sessions ENABLE ALWAYS TRIGGER sessions_publish;

@@ -11,6 +11,13 @@ CREATE TRIGGER sessions_no_truncate BEFORE TRUNCATE ON hoop_mcp.sessions
 	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._append_only();
 CREATE TRIGGER security_audit_log_no_truncate BEFORE TRUNCATE ON hoop_mcp.security_audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._append_only();
+-- ALWAYS: session_replication_role = replica, which skips ordinary
+-- triggers, must not skip these.  (A superuser can still drop them; the
+-- promise is against accidents and everyone else.)
+ALTER TABLE hoop_mcp.sessions ENABLE ALWAYS TRIGGER sessions_append_only,
+	ENABLE ALWAYS TRIGGER sessions_no_truncate;
+ALTER TABLE hoop_mcp.security_audit_log ENABLE ALWAYS TRIGGER security_audit_log_append_only,
+	ENABLE ALWAYS TRIGGER security_audit_log_no_truncate;
 
 -- The worker caches users, keys and connections; these triggers tell it,
 -- at commit, that one of their tables changed.
@@ -24,6 +31,8 @@ BEGIN
 							 'connection_secrets', 'access_control', 'plugins', 'access_request_rules'] LOOP
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hoop_mcp.%I
 			FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._cache_invalidate()', t || '_changed', t);
+		-- A revoked key is refused even when revoked with triggers "off".
+		EXECUTE pg_catalog.format('ALTER TABLE hoop_mcp.%I ENABLE ALWAYS TRIGGER %I', t, t || '_changed');
 	END LOOP;
 END
 $triggers$;

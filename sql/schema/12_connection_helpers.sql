@@ -75,6 +75,23 @@ BEGIN
 					  HINT = 'Secret values are base64, as in hoop: {"envvar:PASS": "c2VjcmV0"}.';
 		END;
 	END LOOP;
+	PERFORM hoop_mcp._check_options(secrets, false);
+END
+$$;
+
+-- Refuses libpq options that would read the server's files, unless a
+-- superuser allows them (allow_server_files).
+CREATE FUNCTION hoop_mcp._check_options(envs jsonb, allow_server_files boolean) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	opt text := hoop_mcp._unsafe_connection_option(envs);
+BEGIN
+	IF opt IS NOT NULL AND NOT allow_server_files THEN
+		RAISE EXCEPTION 'connection option "%" is not allowed', opt
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'The worker runs as the server''s operating-system user; this option would read that user''s files or credentials.',
+				  HINT = 'Leave it out, or ask a superuser to create the connection with create_connection(..., allow_server_files => true).';
+	END IF;
 END
 $$;
 
@@ -112,9 +129,12 @@ CREATE FUNCTION hoop_mcp.create_connection(name text, conninfo text,
 										   access_mode_exec text DEFAULT 'enabled',
 										   access_schema text DEFAULT 'enabled',
 										   allowed_groups text[] DEFAULT NULL,
-										   allow_passwordless boolean DEFAULT false)
+										   allow_passwordless boolean DEFAULT false,
+										   allow_server_files boolean DEFAULT false)
 RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
+	SET log_min_error_statement = panic AS $$
 DECLARE
 	new_id uuid;
 	envs jsonb;
@@ -130,7 +150,14 @@ BEGIN
 				  DETAIL = 'A connection the target does not ask a password for runs as the server''s operating-system user.',
 				  HINT = 'Give the connection a password, or ask a superuser to create it.';
 	END IF;
+	IF allow_server_files AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = hoop_mcp._caller_role()) THEN
+		RAISE EXCEPTION 'only superusers may allow a connection the server''s files'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Options such as passfile, service or sslkey make the worker read files of the server''s operating-system user.',
+				  HINT = 'Give the connection a password and leave those options out, or ask a superuser to create it.';
+	END IF;
 	envs := hoop_mcp._conninfo_to_envs(create_connection.conninfo);
+	PERFORM hoop_mcp._check_options(envs, coalesce(create_connection.allow_server_files, false));
 	IF tags IS NULL OR pg_catalog.jsonb_typeof(tags) <> 'object' THEN
 		RAISE EXCEPTION 'tags must be a JSON object of strings' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -146,8 +173,9 @@ BEGIN
 			RAISE EXCEPTION 'invalid access mode' USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'access_mode_exec and access_schema are ''enabled'' or ''disabled''.';
 	END;
-	INSERT INTO hoop_mcp.connection_secrets (connection_id, envs, allow_passwordless)
-	VALUES (new_id, envs, coalesce(create_connection.allow_passwordless, false));
+	INSERT INTO hoop_mcp.connection_secrets (connection_id, envs, allow_passwordless, allow_server_files)
+	VALUES (new_id, envs, coalesce(create_connection.allow_passwordless, false),
+			coalesce(create_connection.allow_server_files, false));
 	IF allowed_groups IS NOT NULL THEN
 		PERFORM hoop_mcp.access_control_set(create_connection.name, allowed_groups);
 	END IF;

@@ -28,6 +28,7 @@ CREATE TRIGGER auth_config_replace_the_row BEFORE INSERT ON hoop_mcp.auth_config
 	FOR EACH ROW EXECUTE FUNCTION hoop_mcp._replace_the_row();
 CREATE TRIGGER auth_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hoop_mcp.auth_config
 	FOR EACH STATEMENT EXECUTE FUNCTION hoop_mcp._cache_invalidate();
+ALTER TABLE hoop_mcp.auth_config ENABLE ALWAYS TRIGGER auth_config_changed;
 
 -- GET a JSON document (https, or http to loopback; 15 s; 1 MiB).
 CREATE FUNCTION hoop_mcp._fetch_json(url text) RETURNS jsonb
@@ -121,7 +122,9 @@ $$;
 CREATE FUNCTION hoop_mcp.mcp_auth_enable(resource_uri text DEFAULT NULL, groups_claim text DEFAULT NULL,
 										 client_id text DEFAULT NULL, client_secret text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
+	SET log_min_error_statement = panic AS $$
 BEGIN
 	PERFORM hoop_mcp._require_admin();
 	IF (SELECT issuer FROM hoop_mcp.auth_config) IS NULL THEN
@@ -146,7 +149,9 @@ $$;
 CREATE FUNCTION hoop_mcp.mcp_auth_configure(resource_uri text DEFAULT NULL, groups_claim text DEFAULT NULL,
 											client_id text DEFAULT NULL, client_secret text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
+	SET log_min_error_statement = panic AS $$
 BEGIN
 	PERFORM hoop_mcp._require_admin();
 	IF resource_uri IS NULL AND groups_claim IS NULL AND client_id IS NULL AND client_secret IS NULL THEN

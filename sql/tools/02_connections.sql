@@ -146,7 +146,9 @@ CREATE FUNCTION hoop_mcp.connections_create(name text, type text, subtype text D
 											redact_types text[] DEFAULT NULL,
 											mandatory_metadata_fields text[] DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
+	SET log_min_error_statement = panic AS $$
 DECLARE
 	c hoop_mcp.connections;
 BEGIN
@@ -218,7 +220,9 @@ CREATE FUNCTION hoop_mcp.connections_update(name text, type text DEFAULT NULL, s
 											redact_types text[] DEFAULT NULL,
 											mandatory_metadata_fields text[] DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
+	SET log_min_error_statement = panic AS $$
 DECLARE
 	c hoop_mcp.connections;
 BEGIN
@@ -257,7 +261,10 @@ BEGIN
 	RETURNING * INTO c;
 	IF connections_update.secrets IS NOT NULL THEN
 		INSERT INTO hoop_mcp.connection_secrets AS s (connection_id, envs) VALUES (c.id, connections_update.secrets)
-		ON CONFLICT (connection_id) DO UPDATE SET envs = excluded.envs, updated_at = pg_catalog.now();
+		ON CONFLICT (connection_id) DO UPDATE SET envs = excluded.envs, updated_at = pg_catalog.now(),
+			-- What a superuser allowed these secrets, they allowed them only.
+			allow_passwordless = s.allow_passwordless AND s.envs = excluded.envs,
+			allow_server_files = s.allow_server_files AND s.envs = excluded.envs;
 	END IF;
 	RETURN hoop_mcp._connection_map(c, '{}');
 END

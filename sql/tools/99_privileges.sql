@@ -22,7 +22,7 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.create_user(text, text[], text, name),
 	hoop_mcp.set_user_groups(text, text[]), hoop_mcp.set_user_status(text, text),
 	hoop_mcp.create_api_key(text, text, timestamptz), hoop_mcp.revoke_api_key(text),
 	hoop_mcp.list_api_keys(text),
-	hoop_mcp.create_connection(text, text, jsonb, text, text, text[], boolean)
+	hoop_mcp.create_connection(text, text, jsonb, text, text, text[], boolean, boolean)
 	TO hoop_mcp_admin;
 -- The tool functions call these through SECURITY DEFINER functions; the
 -- hand-off is called directly by exec and the schema tools.

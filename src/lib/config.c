@@ -20,8 +20,11 @@ char	   *hoop_admin_group = NULL;
 char	   *hoop_auditor_group = NULL;
 int			hoop_session_idle_timeout_s = 30 * 60;
 int			hoop_max_sessions = 10000;
+int			hoop_max_sessions_per_user = 100;
 char	   *hoop_dev_loopback_user = NULL;
 bool		hoop_durable_finish = false;
+int			hoop_lock_timeout_ms = 100;
+int			hoop_audit_max_payload_bytes = 64 * 1024;
 
 /*
  * The public base URL: hoop_mcp.api_url, or http://localhost:<port>.
@@ -120,11 +123,26 @@ config_define(void)
 							"Valid range is 16 to 1000000.",
 							&hoop_max_sessions, 10000, 16, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_sessions_per_user",
+							"Most MCP sessions one user keeps at once; that user's least recently used goes first.",
+							"Valid range is 1 to 1000000.  So that one user cannot push everyone else's sessions out of hoop_mcp.max_sessions.",
+							&hoop_max_sessions_per_user, 100, 1, 1000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("hoop_mcp.durable_finish",
 							 "Whether finishing an exec's session waits for its WAL flush before answering.",
 							 "Off: the session row is flushed before the query runs, its finish is committed before the answer and flushed moments later; a crash in between finishes it as interrupted.",
 							 &hoop_durable_finish, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.audit_max_payload_bytes",
+							"Largest request body the audit log keeps whole; of a larger one it keeps the start, with the size and SHA-256 of all of it.",
+							"Valid range is 1kB to 64MB.",
+							&hoop_audit_max_payload_bytes, 64 * 1024, 1024, 64 * 1024 * 1024,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.lock_timeout",
+							"How long the worker waits for a lock a client may hold before that one request fails.",
+							"Valid range is 1ms to 1min.  The worker serves everyone: a transaction left open on a review or a key must not stall it.",
+							&hoop_lock_timeout_ms, 100, 1, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomStringVariable("hoop_mcp.dev_loopback_user",
 							   "FOR TESTS ONLY: email of the user that unauthenticated requests from loopback act as.",
 							   "Empty (the default) requires a bearer token on every request.  Set it only for tools that cannot authenticate, such as the MCP conformance suite.",

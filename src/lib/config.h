@@ -17,8 +17,11 @@ extern char *hoop_admin_group;
 extern char *hoop_auditor_group;
 extern int	hoop_session_idle_timeout_s;
 extern int	hoop_max_sessions;
+extern int	hoop_max_sessions_per_user;
 extern char *hoop_dev_loopback_user;
 extern bool hoop_durable_finish;
+extern int	hoop_lock_timeout_ms;
+extern int	hoop_audit_max_payload_bytes;
 
 extern void config_define(void);
 extern const char *hoop_api_url(void);

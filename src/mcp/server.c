@@ -11,6 +11,7 @@
 #include "lib/common.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -53,36 +54,65 @@ header_has(const char *value, const char *token)
 	return false;
 }
 
+/*
+ * Splits "host[:port]" (a Host header, or what follows an Origin's
+ * scheme) into host, strictly: a name of letters, digits, dots, dashes and
+ * underscores or a bracketed IPv6 literal, an optional port of digits, and
+ * nothing after it; so no user information ("127.0.0.1:80@evil.example"),
+ * path or second host slips past.
+ */
+static bool
+split_hostport(const char *hostport, char *host, size_t hostsize)
+{
+	const char *p = hostport;
+	const char *h = hostport;
+	size_t		n;
+
+	if (*p == '[')
+	{
+		h = ++p;
+		while (*p && (isxdigit((unsigned char) *p) || *p == ':' || *p == '.'))
+			p++;
+		if (*p != ']')
+			return false;
+		n = p - h;
+		p++;
+	}
+	else
+	{
+		while (*p && (isalnum((unsigned char) *p) || *p == '.' || *p == '-' || *p == '_'))
+			p++;
+		n = p - h;
+	}
+	if (n == 0 || n >= hostsize)
+		return false;
+	if (*p == ':')
+	{
+		const char *port = ++p;
+
+		while (isdigit((unsigned char) *p))
+			p++;
+		if (p == port || p - port > 5)
+			return false;
+	}
+	if (*p != '\0')
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return true;
+}
+
 /* Host names that may reach us: loopback, and the host of hoop_mcp.api_url. */
 static bool
 host_allowed(const char *hostport)
 {
 	char		host[256];
 	const char *api = hoop_api_url();
-	const char *h;
 	size_t		n;
 
-	if (hostport[0] == '[')
-	{
-		const char *end = strchr(hostport, ']');
-
-		if (end == NULL)
-			return false;
-		n = end - hostport - 1;
-		h = hostport + 1;
-	}
-	else
-	{
-		const char *colon = strchr(hostport, ':');
-
-		n = colon ? (size_t) (colon - hostport) : strlen(hostport);
-		h = hostport;
-	}
-	if (n == 0 || n >= sizeof(host))
+	if (!split_hostport(hostport, host, sizeof(host)))
 		return false;
-	memcpy(host, h, n);
-	host[n] = '\0';
-
+	n = strlen(host);
 	if (pg_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
 		return true;
 	{
@@ -107,7 +137,10 @@ host_allowed(const char *hostport)
 		(api[n] == '\0' || api[n] == ':' || api[n] == '/');
 }
 
-/* DNS-rebinding protection: Host and Origin must name us. */
+/*
+ * DNS-rebinding protection: Host and Origin must name us.  An Origin is
+ * scheme://host[:port] and nothing more (RFC 6454).
+ */
 static bool
 origin_allowed(Request *req)
 {
@@ -115,9 +148,15 @@ origin_allowed(Request *req)
 		return false;
 	if (req->origin)
 	{
-		const char *o = strstr(req->origin, "://");
+		const char *o = req->origin;
 
-		if (o == NULL || !host_allowed(o + 3))
+		if (pg_strncasecmp(o, "http://", 7) == 0)
+			o += 7;
+		else if (pg_strncasecmp(o, "https://", 8) == 0)
+			o += 8;
+		else
+			return false;
+		if (!host_allowed(o))
 			return false;
 	}
 	return true;
@@ -499,6 +538,12 @@ handle_request(Request *req)
 		mcp_set_error_response(req, 503, -32000,
 							   psprintf("hoop_mcp is not installed: run CREATE EXTENSION hoop_mcp in database \"%s\"",
 										hoop_database));
+		return;
+	}
+	if (req->headers_ambiguous)
+	{
+		mcp_set_error_response(req, 400, -32000,
+							   "Bad Request: Host, Origin, Authorization and Mcp-Session-Id may each appear once");
 		return;
 	}
 	if (req->host && !host_allowed(req->host))

@@ -5,8 +5,9 @@
  *
  * A session is bound to the user that initialized it: a request carrying the
  * id with another user's credentials is answered as if the id were unknown.
- * Sessions expire after hoop_mcp.session_idle_timeout without use; when the
- * table is full the least recently used one is dropped.
+ * Sessions expire after hoop_mcp.session_idle_timeout without use; a user
+ * keeps at most hoop_mcp.max_sessions_per_user (its own oldest goes first),
+ * and when the table is full the least recently used one is dropped.
  */
 #include "lib/common.h"
 
@@ -80,6 +81,32 @@ make_room(TimestampTz now)
 }
 
 /*
+ * Keeps a user under hoop_mcp.max_sessions_per_user: drops that user's
+ * least recently used session when the user has as many.  Lock held.
+ * (A scan of the table: initialize is rare next to the calls.)
+ */
+static void
+make_room_for_user(const pg_uuid_t *user, TimestampTz now)
+{
+	HASH_SEQ_STATUS seq;
+	McpSession *s;
+	McpSession *oldest = NULL;
+	int			n = 0;
+
+	hash_seq_init(&seq, sessions);
+	while ((s = hash_seq_search(&seq)) != NULL)
+	{
+		if (memcmp(&s->user, user, sizeof(pg_uuid_t)) != 0 || expired(s, now))
+			continue;
+		n++;
+		if (oldest == NULL || s->last_used < oldest->last_used)
+			oldest = s;
+	}
+	if (n >= hoop_max_sessions_per_user && oldest != NULL)
+		hash_search(sessions, oldest->id, HASH_REMOVE, NULL);
+}
+
+/*
  * Creates a session for user and writes its id (32 hex characters, 128
  * random bits) to id_out.  False if no random bytes could be had.
  */
@@ -93,6 +120,7 @@ mcp_session_create(const pg_uuid_t *user, const char *protocol_version, char *id
 	hoop_random_hex(id_out, MCP_SESSION_ID_LEN / 2);
 
 	LWLockAcquire(sessions_lock, LW_EXCLUSIVE);
+	make_room_for_user(user, now);
 	if (hash_get_num_entries(sessions) >= hoop_max_sessions)
 		make_room(now);
 	s = hash_search(sessions, id_out, HASH_ENTER_NULL, &found);

@@ -40,6 +40,36 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	ereport(DEBUG1, (errmsg_internal("libmicrohttpd: %s", buf)));
 }
 
+/* The headers that decide who is calling and from where. */
+static const char *const single_headers[] = {
+	MHD_HTTP_HEADER_HOST, "Origin", MHD_HTTP_HEADER_AUTHORIZATION, "Mcp-Session-Id", NULL
+};
+
+/*
+ * Counts the identity headers: a request that sends one twice is refused
+ * rather than read one way here and another way by a proxy.  (A NUL byte
+ * in a value never reaches us: libmicrohttpd 0.9.75 cuts the value there.)
+ */
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	int		   *seen = cls;
+
+	for (int i = 0; single_headers[i]; i++)
+		if (pg_strcasecmp(key, single_headers[i]) == 0 && seen[i]++ > 0)
+			seen[lengthof(single_headers) - 1] = 1;
+	return MHD_YES;
+}
+
+static bool
+headers_ambiguous(struct MHD_Connection *conn)
+{
+	int			seen[lengthof(single_headers)] = {0};
+
+	(void) MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, seen);
+	return seen[lengthof(single_headers) - 1] != 0;
+}
+
 /* Copies a request header into the request's context, or NULL. */
 static char *
 header(struct MHD_Connection *conn, const char *name)
@@ -100,6 +130,7 @@ new_request(struct MHD_Connection *conn, const char *url, const char *method)
 	req->content_type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
 	req->origin = header(conn, "Origin");
 	req->host = header(conn, MHD_HTTP_HEADER_HOST);
+	req->headers_ambiguous = headers_ambiguous(conn);
 	token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
 	req->query_string_token = token ? pstrdup(token) : NULL;
 	capture_client(req, conn);

@@ -88,6 +88,7 @@ struct Request
 	char	   *origin;
 	char	   *host;
 	char	   *query_string_token;	/* set when a token came in the URL */
+	bool		headers_ambiguous;	/* an identity header sent twice */
 	char		client_ip[64];
 	bool		client_is_loopback;
 	StringInfoData body;

@@ -4,7 +4,9 @@
  */
 #include "lib/common.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "lib/json.h"
 #include "store/audit.h"
@@ -20,6 +22,34 @@ audit_wanted(Request *req)
 }
 
 /*
+ * The body as the audit row keeps it: redacted, and whole unless its
+ * redacted text exceeds hoop_mcp.audit_max_payload_bytes, when only the
+ * start of that text is kept, so that no key holder can grow the log by
+ * more than that per request.
+ */
+static Jsonb *
+audit_payload(Request *req)
+{
+	Jsonb	   *redacted = jv_redacted(req->rpc);
+	char	   *text;
+	int			len;
+	StringInfoData cut;
+
+	if (VARSIZE(redacted) <= (Size) hoop_audit_max_payload_bytes)
+		return redacted;
+	text = JsonbToCString(NULL, &redacted->root, VARSIZE(redacted));
+	len = strlen(text);
+	if (len <= hoop_audit_max_payload_bytes)
+		return redacted;
+	len = pg_mbcliplen(text, len, hoop_audit_max_payload_bytes);
+	initStringInfo(&cut);
+	appendStringInfoString(&cut, "{\"truncated\": true, \"prefix\": ");
+	append_json_string(&cut, text, len);
+	appendStringInfoChar(&cut, '}');
+	return jv_parse(cut.data);
+}
+
+/*
  * One row per POST or DELETE.  The body is stored parsed, with secret-like
  * values redacted at any depth; the outcome is true for an answer that
  * reports no error (HTTP < 400, no JSON-RPC error, no isError result).
@@ -29,7 +59,7 @@ audit_write(Request *req)
 {
 	bool		auth = req->authenticated;
 	const char *error = req->error_message;
-	RowColumn	cols[15];
+	RowColumn	cols[17];
 	int			n = 0;
 
 	/* A tool's error answer is an error, in its first 1000 bytes. */
@@ -48,7 +78,18 @@ audit_write(Request *req)
 	cols[n++] = row_text("mcp_session_id", req->new_session_id ? req->new_session_id : req->mcp_session_id);
 	cols[n++] = row_text("rpc_method", req->rpc_method);
 	cols[n++] = row_text("tool_name", req->tool_name);
-	cols[n++] = row_jsonb("request_payload_redacted", req->rpc ? jv_redacted(req->rpc) : NULL);
+	cols[n++] = row_jsonb("request_payload_redacted", req->rpc ? audit_payload(req) : NULL);
+	if (req->body.len > 0)
+	{
+		unsigned char hash[32];
+		char		hex[65];
+
+		hoop_sha256(req->body.data, req->body.len, hash);
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+		cols[n++] = row_datum("request_bytes", Int32GetDatum(req->body.len));
+		cols[n++] = row_text("request_sha256", hex);
+	}
 	cols[n++] = row_datum("outcome", BoolGetDatum(req->status < 400 && error == NULL));
 	cols[n++] = row_text("error_message", error);
 	rows_insert("security_audit_log", cols, n);

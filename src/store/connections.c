@@ -13,6 +13,7 @@
 #include "catalog/pg_type.h"
 #include "common/base64.h"
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "libpq-fe.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -29,7 +30,8 @@ static const char *const connection_sql =
 "       c.mandatory_metadata_fields, s.envs, coalesce(s.allow_passwordless, false),"
 "       a.allowed_groups,"
 "       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control'),"
-"       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names))"
+"       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names)),"
+"       coalesce(s.allow_server_files, false)"
 "  FROM hoop_mcp.connections c"
 "  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
 "  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
@@ -52,6 +54,47 @@ libpq_keyword(const char *kw)
 		defaults = PQconndefaults();
 	for (PQconninfoOption *o = defaults; o && o->keyword; o++)
 		if (strcmp(o->keyword, kw) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The libpq options a connection may use unless a superuser allowed it the
+ * server's files (allow_server_files).  The worker runs as the server's
+ * operating-system user: every other option (passfile, service, sslcert,
+ * sslkey, sslrootcert, sslcrl, sslpassword, krbsrvname, gsslib, ...) would
+ * have libpq read that user's files or credentials for whoever wrote the
+ * connection, as postgres_fdw refuses to do for non-superusers.  A list of
+ * what is allowed, not of what is refused, so that options a later libpq
+ * adds are refused until they are read.
+ */
+static const char *const safe_keywords[] = {
+	"host", "hostaddr", "port", "dbname", "user", "password", "options",
+	"application_name", "connect_timeout", "keepalives", "keepalives_idle",
+	"keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	"sslmode", "sslcompression", "sslsni", "ssl_min_protocol_version",
+	"ssl_max_protocol_version", "channel_binding", "target_session_attrs",
+	"load_balance_hosts", NULL
+};
+
+/*
+ * Options forced on a connection without allow_server_files, so that libpq
+ * does not fall back on the server user's own files: no client certificate
+ * or key from ~/.postgresql, no Kerberos ticket.  (A password is required,
+ * so ~/.pgpass is never read.)
+ */
+#define NO_FILE "/nonexistent/hoop_mcp: no server files for this connection"
+static const char *const forced_keywords[] = {"sslcert", "sslkey", "gssencmode", NULL};
+static const char *const forced_values[] = {NO_FILE, NO_FILE, "disable", NULL};
+
+/* Whether an option is one any admin may set (gssencmode only to disable). */
+static bool
+safe_option(const char *kw, const char *value)
+{
+	if (strcmp(kw, "gssencmode") == 0)
+		return strcmp(value, "disable") == 0;
+	for (int i = 0; safe_keywords[i]; i++)
+		if (strcmp(safe_keywords[i], kw) == 0)
 			return true;
 	return false;
 }
@@ -186,12 +229,73 @@ connection_lookup(const char *name_or_id)
 	e->mandatory_metadata = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 7, &isnull));
 	e->noptions = heap_attisnull(tup, 8, desc) ? 0 :
 		envs_to_options(DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull)),
-						e->keywords, e->values, lengthof(e->keywords) - 1);
+						e->keywords, e->values, lengthof(e->keywords) - 4);
 	e->allow_passwordless = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 	e->allowed_groups = heap_attisnull(tup, 10, desc) ? NULL :
 		DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 10, &isnull));
 	e->access_control_on = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 	e->has_rules = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
+	e->allow_server_files = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+	e->unsafe_option = NULL;
+	e->has_password = false;
+	for (int i = 0; i < e->noptions; i++)
+	{
+		if (strcmp(e->keywords[i], "password") == 0 && e->values[i][0] != '\0')
+			e->has_password = true;
+		if (e->unsafe_option == NULL && !safe_option(e->keywords[i], e->values[i]))
+			e->unsafe_option = e->keywords[i];
+	}
+	if (!e->allow_server_files)
+	{
+		for (int i = 0; forced_keywords[i]; i++)
+		{
+			e->keywords[e->noptions] = (char *) forced_keywords[i];
+			e->values[e->noptions++] = (char *) forced_values[i];
+		}
+	}
 	MemoryContextSwitchTo(old);
 	return e;
+}
+
+/*
+ * Refuses a connection whose options would have the worker use the
+ * server's files or credentials, unless a superuser allowed that.
+ */
+void
+connection_check_options(ConnEntry *c)
+{
+	if (c->allow_server_files)
+		return;
+	if (c->unsafe_option)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("connection \"%s\" uses libpq option \"%s\", which only a superuser may allow",
+						c->name, c->unsafe_option),
+				 errdetail("The worker runs as the server's operating-system user; this option would read that user's files."),
+				 errhint("Remove the option, or ask a superuser to create the connection with allow_server_files => true.")));
+	if (!c->has_password && !c->allow_passwordless)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("connection \"%s\" has no password", c->name),
+				 errdetail("Without one, libpq would take a password from the server user's ~/.pgpass."),
+				 errhint("Give the connection a password (envvar:PASS), or ask a superuser to allow it the server's files.")));
+}
+
+PG_FUNCTION_INFO_V1(hoop_mcp_unsafe_connection_option);
+
+/*
+ * hoop_mcp._unsafe_connection_option(envs jsonb) RETURNS text: the first
+ * libpq option of a secrets map that only a superuser may allow, or NULL.
+ */
+Datum
+hoop_mcp_unsafe_connection_option(PG_FUNCTION_ARGS)
+{
+	char	   *keywords[64];
+	char	   *values[64];
+	int			n = envs_to_options(PG_GETARG_JSONB_P(0), keywords, values, lengthof(keywords));
+
+	for (int i = 0; i < n; i++)
+		if (!safe_option(keywords[i], values[i]))
+			PG_RETURN_TEXT_P(cstring_to_text(keywords[i]));
+	PG_RETURN_NULL();
 }

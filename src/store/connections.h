@@ -26,6 +26,9 @@ typedef struct ConnEntry
 	bool		access_control_on;	/* the access_control plugin exists */
 	bool		allow_passwordless;
 	bool		has_rules;		/* an access request rule names it */
+	bool		allow_server_files; /* a superuser allowed any libpq option */
+	bool		has_password;
+	const char *unsafe_option;	/* the first option only a superuser may allow */
 	int			noptions;
 	char	   *keywords[64];
 	char	   *values[64];
@@ -33,5 +36,6 @@ typedef struct ConnEntry
 
 extern ConnEntry *connection_lookup(const char *name_or_id);
 extern bool connection_visible(ConnEntry *c, const Actor *actor);
+extern void connection_check_options(ConnEntry *c);
 
 #endif							/* HOOP_MCP_CONNECTIONS_H */

@@ -30,12 +30,30 @@ PG_FUNCTION_INFO_V1(hoop_mcp_conninfo_parse);
 PG_FUNCTION_INFO_V1(hoop_mcp_append_only);
 PG_FUNCTION_INFO_V1(hoop_mcp_session_transition);
 
+/*
+ * Index expressions, ANALYZE, VACUUM, CREATE INDEX and REFRESH MATERIALIZED
+ * VIEW run code as a table's owner inside a security-restricted operation,
+ * while the session (a superuser's ANALYZE, autovacuum) keeps its own
+ * identity: hoop_mcp must not act for that session there.
+ */
+static void
+refuse_restricted_operation(void)
+{
+	if (InSecurityRestrictedOperation())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("hoop_mcp cannot act inside a security-restricted operation"),
+				 errdetail("Code run by ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW, such as an index expression, runs as a table's owner, not as the hoop_mcp user of the session."),
+				 errhint("Call hoop_mcp functions from ordinary statements.")));
+}
+
 /* The user the worker acts for, or NULL outside the worker. */
 Datum
 hoop_mcp_worker_actor(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *copy;
 
+	refuse_restricted_operation();
 	if (hoop_acting_user == NULL)
 		PG_RETURN_NULL();
 	copy = palloc(sizeof(pg_uuid_t));
@@ -51,8 +69,10 @@ hoop_mcp_worker_actor(PG_FUNCTION_ARGS)
 Datum
 hoop_mcp_caller_role(PG_FUNCTION_ARGS)
 {
-	char	   *name = GetUserNameFromId(GetOuterUserId(), false);
+	char	   *name;
 
+	refuse_restricted_operation();
+	name = GetUserNameFromId(GetOuterUserId(), false);
 	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(name)));
 }
 

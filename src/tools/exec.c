@@ -226,6 +226,8 @@ tool_exec(Request *req, JsonbContainer *args)
 		refusal = psprintf("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
 						   c->type, c->subtype);
 
+	if (refusal == NULL)
+		connection_check_options(c);
 	hoop_random_uuid(&session_id);
 	if (refusal == NULL && c->has_rules && exec_gated(req, &session_id, c, input, metadata))
 		return;
@@ -287,5 +289,6 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
 						c->type, c->subtype)));
+	connection_check_options(c);
 	exec_start(req, c, &session_id, input, true);
 }

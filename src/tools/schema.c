@@ -133,6 +133,7 @@ schema_begin(Request *req, JsonbContainer *args, const char *what)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("listing %s is not supported for connection type \"%s\"", what, c->subtype),
 				 errhint("hoop_mcp runs postgres connections only.")));
+	connection_check_options(c);
 	if (needs_database)
 		tool_require(database, "database");
 	else

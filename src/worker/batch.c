@@ -67,6 +67,10 @@ answer_error(Request *req, ErrorData *edata)
 {
 	req->job = NULL;
 	req->waiting = false;
+	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+		strcmp(edata->message, _("canceling statement due to lock timeout")) == 0)
+		edata->message = psprintf("another transaction holds a lock this call needs (waited %d ms); try again",
+								  hoop_lock_timeout_ms);
 	if (req->in_tool || req->kind == REQ_CALL)
 	{
 		/* A tool's error is its answer: isError over MCP, an ERROR in SQL. */
@@ -169,11 +173,21 @@ check_extension(void)
 		tools_reset();
 }
 
+/*
+ * The batch never waits long for a lock: one a client holds (an open
+ * transaction on a review, say) fails the request that needs it, and every
+ * other request of the batch is served.
+ */
 static void
 begin_batch(void)
 {
+	char		timeout[32];
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	snprintf(timeout, sizeof(timeout), "%d", hoop_lock_timeout_ms);
+	(void) set_config_option("lock_timeout", timeout, PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -3,6 +3,7 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
 	post, httpRequest, initializeBody, rawSession, parseSse, psql, lit, setupFixtures, nextId, sqlRows, waitFor,
 	HOOP_URL, PROTOCOL_VERSION, JSON_HEADERS,
@@ -188,6 +189,38 @@ test('Host and Origin that only start like a loopback address: 403', async () =>
 	assert.equal((await rawInit({ Host: host })).status, 403, `Host ${host}`);
 	const origin = `http://127.0.0.1.evil.example:${port}`;
 	assert.equal((await rawInit({ Origin: origin })).status, 403, `Origin ${origin}`);
+});
+
+/** Sends raw bytes (what node:http refuses to send) and returns the status code. */
+function rawStatus(head, body) {
+	return new Promise((resolve, reject) => {
+		const sock = net.connect(Number(port), '127.0.0.1');
+		let got = '';
+		sock.on('data', (d) => { got += d.toString('latin1'); });
+		sock.on('end', () => resolve(Number((got.match(/^HTTP\/1\.1 (\d{3})/) || [])[1] ?? 0)));
+		sock.on('error', reject);
+		sock.write(`POST /api/mcp HTTP/1.1\r\n${head}Content-Type: application/json\r\n`
+			+ `Accept: application/json, text/event-stream\r\nAuthorization: Bearer ${fx.alice.key}\r\n`
+			+ `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+	});
+}
+
+test('Host and Origin are read strictly: a header sent twice, user information, a path or junk after the port are refused', async () => {
+	const body = JSON.stringify(initializeBody());
+	assert.equal(await rawStatus(`Host: 127.0.0.1:${port}\r\n`, body), 200, 'the raw request itself is fine');
+	const two = await rawStatus(`Host: 127.0.0.1:${port}\r\nHost: evil.example\r\n`, body);
+	assert.ok(two === 400 || two === 403, `two Host headers: ${two}`);
+	// (A NUL in a header is not here: libmicrohttpd 0.9.75 cuts the value at
+	// the NUL before we see it, so "127.0.0.1\0.evil" reads as 127.0.0.1.)
+	const origins = await rawStatus(`Host: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\nOrigin: http://evil.example\r\n`, body);
+	assert.ok(origins === 400 || origins === 403, `two Origin headers: ${origins}`);
+	for (const origin of ['http://127.0.0.1:80@evil.com', `http://localhost:${port}@evil.example`, `http://127.0.0.1:${port}/path`,
+		'ftp://127.0.0.1', `http://127.0.0.1:${port} evil`]) {
+		assert.equal((await rawInit({ Origin: origin })).status, 403, `Origin ${origin}`);
+	}
+	for (const host of [`127.0.0.1:${port}@evil.example`, `localhost:${port}/x`, `127.0.0.1:99999999`]) {
+		assert.equal((await rawInit({ Host: host })).status, 403, `Host ${host}`);
+	}
 });
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,138 @@
+// What an attacker tried (issue "Hardening"): each test here failed on the
+// code before its fix.  A hoop admin is not a superuser: a connection's
+// options must not make the worker, which runs as the server's OS user,
+// use that user's files.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, PGPORT, waitFor, ensureConnection,
+	rawSession, post, auditMark, sqlRows,
+} from './helpers.mjs';
+
+let fx;
+let P;
+let admin;
+let passfile;
+
+const b64 = (s) => Buffer.from(s).toString('base64');
+const SUPER_QUERY = 'select usesuper from pg_user where usename = current_user';
+
+before(async () => {
+	fx = setupFixtures();
+	P = uniq('hard');
+	admin = await connectClient(fx.admin.key);
+	// A password file the postgres OS user can read, holding the superuser's
+	// password: what the attack pointed libpq at.
+	passfile = `/tmp/${P}.pgpass`;
+	fs.writeFileSync(passfile, '*:*:*:postgres:postgres\n', { mode: 0o600 });
+	try { execFileSync('chown', ['postgres', passfile]); } catch { /* not root: the server user is us */ }
+});
+
+after(async () => {
+	await admin.close();
+	fs.rmSync(passfile, { force: true });
+});
+
+test('connections_create refuses libpq options that read the server\'s files (passfile, service, sslkey, ...)', async () => {
+	const base = { 'envvar:HOST': b64('127.0.0.1'), 'envvar:PORT': b64(String(PGPORT)), 'envvar:USER': b64('postgres'), 'envvar:DB': b64('shop') };
+	for (const [opt, value] of [['PASSFILE', passfile], ['SERVICE', 'x'], ['SSLKEY', '/tmp/k'], ['SSLROOTCERT', '/tmp/c'], ['KRBSRVNAME', 'x']]) {
+		const e = await callError(admin, 'connections_create', {
+			name: `${P}-${opt.toLowerCase()}`, type: 'database', subtype: 'postgres', secrets: { ...base, [`envvar:${opt}`]: b64(value) },
+		});
+		assert.equal(e, `connection option "${opt.toLowerCase()}" is not allowed`);
+	}
+	assert.equal(psql(`SELECT count(*) FROM hoop_mcp.connections WHERE name LIKE ${lit(`${P}-%`)}`), '0');
+});
+
+test('the worker refuses a stored passfile option, so the admin does not become the superuser', async () => {
+	// A row written past the SQL checks (an older install, a direct write):
+	// the worker is the last line.
+	const name = `${P}-stored`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(name)}, ${lit(`host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres password=x`)})`);
+	psql(`UPDATE hoop_mcp.connection_secrets SET envs = envs - 'envvar:PASS' || jsonb_build_object('envvar:PASSFILE', ${lit(b64(passfile))})
+	      WHERE connection_id = (SELECT id FROM hoop_mcp.connections WHERE name = ${lit(name)})`);
+	const e = await callError(admin, 'exec', { connection_name: name, input: SUPER_QUERY });
+	assert.match(e, new RegExp(`^connection "${name}" uses libpq option "passfile", which only a superuser may allow`));
+	// A superuser may allow it, knowingly.
+	psql(`UPDATE hoop_mcp.connection_secrets SET allow_server_files = true
+	      WHERE connection_id = (SELECT id FROM hoop_mcp.connections WHERE name = ${lit(name)})`);
+	const ran = await callJson(admin, 'exec', { connection_name: name, input: SUPER_QUERY });
+	assert.equal(ran.output, 'usesuper\nt\n(1 row)\n');
+});
+
+test('a connection without a password is refused: libpq would read the server user\'s ~/.pgpass', async () => {
+	const name = `${P}-nopass`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(name)}, ${lit(`host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres`)})`);
+	const e = await callError(admin, 'exec', { connection_name: name, input: 'select 1' });
+	assert.equal(e, `connection "${name}" has no password`);
+	const s = await callError(admin, 'connection_tables', { connection_name: name, database: 'shop' });
+	assert.equal(s, `connection "${name}" has no password`);
+});
+
+test('a failing create_connection keeps its password out of the server log', async () => {
+	const log = `${process.env.HOOP_PGDIR}/server.log`;
+	const secret = `pw-${P}-not-in-the-log`;
+	const before = fs.statSync(log).size;
+	assert.throws(() => psql(`SELECT hoop_mcp.create_connection('bad name!', ${lit(`host=x password=${secret}`)})`));
+	assert.throws(() => psql(`SELECT hoop_mcp.connections_create(name => 'bad name!', type => 'database',
+		secrets => jsonb_build_object('envvar:PASS', ${lit(b64(secret))}, 'envvar:HOST', ${lit(b64(secret))}))`));
+	await new Promise((r) => setTimeout(r, 300));
+	const added = fs.readFileSync(log, 'utf8').slice(before);
+	assert.match(added, /name: it must contain/, 'the error itself is logged');
+	assert.ok(!added.includes(secret), `the secret leaked:\n${added}`);
+	assert.ok(!added.includes(b64(secret)), `the base64 secret leaked:\n${added}`);
+});
+
+test('a client holding a row lock the worker needs fails that one call, not the worker', async () => {
+	const name = `${P}-locked`;
+	ensureConnection(name);
+	// An open transaction holds the connection's row, as a mapped user's
+	// unfinished reviews_update held a review's.
+	const holder = spawn('psql', ['-X', '-q', '-c',
+		`BEGIN; SELECT 1 FROM hoop_mcp.connections WHERE name = ${lit(name)} FOR UPDATE; SELECT pg_sleep(120);`],
+	{ stdio: 'ignore' });
+	try {
+		await waitFor(() => psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND state = 'active' AND pid <> pg_backend_pid()`) === '1',
+			{ what: 'the lock holder' });
+		const e = await callError(admin, 'connections_update', { name, tags: { locked: 'yes' } });
+		assert.match(e, /^another transaction holds a lock this call needs \(waited \d+ ms\); try again$/);
+		// Everyone else is served meanwhile, the holder still holding.
+		assert.equal((await callJson(admin, 'me_get')).user_email, fx.admin.email);
+		assert.equal(psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()`), '1');
+	} finally {
+		psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()`);
+		holder.kill();
+	}
+	await waitFor(() => psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()`) === '0',
+		{ what: 'the holder to go' });
+	const ok = await callJson(admin, 'connections_update', { name, tags: { locked: 'no' } });
+	assert.deepEqual(ok.tags, { locked: 'no' });
+});
+
+test('the audit row keeps a bounded prefix of a large body, with its full size and SHA-256', async () => {
+	const s = await rawSession(fx.alice.key);
+	const mark = auditMark();
+	const big = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping', params: { pad: 'x'.repeat(300 * 1024) } });
+	assert.equal((await post(big, { key: fx.alice.key, session: s.session })).status, 200);
+	const small = JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'ping' });
+	assert.equal((await post(small, { key: fx.alice.key, session: s.session })).status, 200);
+	const rows = sqlRows(`SELECT request_bytes, request_sha256, pg_column_size(request_payload_redacted) AS stored,
+	                             request_payload_redacted->>'truncated' AS truncated,
+	                             request_payload_redacted->>'id' AS rpc_id
+	                      FROM hoop_mcp.security_audit_log WHERE id > ${mark} AND rpc_method = 'ping' ORDER BY id`);
+	assert.equal(rows.length, 2);
+	const sha = (t) => crypto.createHash('sha256').update(t).digest('hex');
+	assert.equal(Number(rows[0].request_bytes), Buffer.byteLength(big));
+	assert.equal(rows[0].request_sha256, sha(big));
+	assert.equal(rows[0].truncated, 'true');
+	assert.ok(Number(rows[0].stored) < 70 * 1024, `stored ${rows[0].stored} bytes`);
+	assert.equal(Number(rows[1].request_bytes), Buffer.byteLength(small));
+	assert.equal(rows[1].request_sha256, sha(small));
+	assert.equal(rows[1].truncated, null);
+	assert.equal(rows[1].rpc_id, '8');
+	await s.close();
+});

@@ -1,0 +1,46 @@
+# Hardening that needs a server of its own: one user cannot evict everyone
+# else's MCP sessions.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use HoopTest;
+
+# A small session table, so that filling it takes few requests.
+my $node = hoop_node('hardening',
+	conf => "hoop_mcp.max_sessions = 16\nhoop_mcp.max_sessions_per_user = 4\n");
+ok(wait_http($node), 'worker listens');
+my $h = setup_hoop($node);
+my $admin_key = $h->{key};
+my $mallory_key = add_user($node, 'mallory@example.com', '{}');
+
+my ($admin_sid) = mcp_initialize($node, $admin_key);
+ok(defined $admin_sid, "the admin's session");
+
+# mallory opens more sessions than the whole table holds.
+my @mine;
+for my $i (1 .. 40)
+{
+	my ($sid) = mcp_initialize($node, $mallory_key);
+	push @mine, $sid if defined $sid;
+}
+is(scalar @mine, 40, 'every initialize of mallory is answered');
+
+my $res = mcp_post($node, $admin_key, $admin_sid, rpc('ping'));
+is($res->{status}, 200, "the admin's older session survives mallory's 40 sessions");
+
+my $alive = 0;
+for my $sid (@mine)
+{
+	$alive++ if mcp_post($node, $mallory_key, $sid, rpc('ping'))->{status} == 200;
+}
+is($alive, 4, 'mallory keeps hoop_mcp.max_sessions_per_user sessions');
+is(mcp_post($node, $mallory_key, $mine[-1], rpc('ping'))->{status}, 200, "mallory's newest session works");
+is(mcp_post($node, $mallory_key, $mine[0], rpc('ping'))->{status}, 404, "mallory's oldest session went first");
+
+$node->stop;
+done_testing();
