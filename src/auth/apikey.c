@@ -136,7 +136,7 @@ key_lookup(const char *prefix)
 		return e;
 
 	args[0] = CStringGetTextDatum(prefix);
-	if (hoop_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(key_sql, 1, argtypes), args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up API key");
 	if (SPI_processed != 1)
 		return NULL;

@@ -203,7 +203,7 @@ oauth_config(void)
 	old = MemoryContextSwitchTo(config_cxt);
 	c = palloc0(sizeof(OAuthConfig));
 	if (extension_ready() &&
-		hoop_execute_plan(hoop_plan(config_sql, 0, NULL), NULL, NULL, true, 1) == SPI_OK_SELECT &&
+		hoop_execute_plan(hoop_plan(config_sql, 0, NULL), NULL, NULL, false, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
 		MemoryContextSwitchTo(config_cxt);

@@ -10,6 +10,12 @@
  * the writing transaction commits, and the worker's relcache callback bumps
  * a generation number that the caches compare before use.  A revoked key
  * or a changed grant therefore takes effect with the next batch.
+ *
+ * An entry is loaded with a fresh snapshot (read_only false in SPI, READ
+ * COMMITTED), never with the batch's: the batch's snapshot may predate an
+ * invalidation this worker has already taken, and an entry read with it
+ * would be kept as current until the next change, a revoked key working
+ * on.  A fresh snapshot sees every commit whose invalidation was taken.
  */
 #include "lib/common.h"
 

@@ -211,7 +211,7 @@ connection_lookup(const char *name_or_id)
 		return e;
 
 	args[0] = CStringGetTextDatum(name_or_id);
-	if (hoop_execute_plan(hoop_plan(connection_sql, 1, types), args, NULL, true, 1) != SPI_OK_SELECT)
+	if (hoop_execute_plan(hoop_plan(connection_sql, 1, types), args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up connection");
 	if (SPI_processed != 1)
 		return NULL;

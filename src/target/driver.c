@@ -122,9 +122,15 @@ close_conn(TargetConn *tc)
 	pfree(tc);
 }
 
-/* The pool of connections with these options. */
+/*
+ * The pool of connections with these options for this partition: a pooled
+ * connection is only reused within its partition (the user), since not
+ * all session state goes with DISCARD ALL (dblink's and postgres_fdw's
+ * connections stay).
+ */
 static Pool *
-find_pool(const char *const *keywords, const char *const *values, int n, bool allow_passwordless)
+find_pool(const char *const *keywords, const char *const *values, int n, bool allow_passwordless,
+		  const char *partition)
 {
 	StringInfoData key;
 	ListCell   *lc;
@@ -134,7 +140,7 @@ find_pool(const char *const *keywords, const char *const *values, int n, bool al
 	initStringInfo(&key);
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&key, "%s=%s%c", keywords[i], values[i], '\0');
-	appendStringInfo(&key, "pwless=%d", allow_passwordless);
+	appendStringInfo(&key, "pwless=%d%cpartition=%s", allow_passwordless, '\0', partition);
 	foreach(lc, pools)
 	{
 		pool = lfirst(lc);
@@ -168,21 +174,21 @@ find_pool(const char *const *keywords, const char *const *values, int n, bool al
 }
 
 /*
- * A job on the target these libpq options name, in its own memory context
- * under parent until it starts: an ERROR before then frees it with its
- * parent.  The caller says what to run (script or query) and may set owner
- * and deadline.
+ * A job on the target these libpq options name, on a connection pooled in
+ * partition, in its own memory context under parent until it starts: an
+ * ERROR before then frees it with its parent.  The caller says what to run
+ * (script or query) and may set owner and deadline.
  */
 TargetJob *
 target_job_new(MemoryContext parent, const char *const *keywords, const char *const *values,
-			   int n, bool allow_passwordless)
+			   int n, bool allow_passwordless, const char *partition)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
 	TargetJob  *job = MemoryContextAllocZero(cxt, sizeof(TargetJob));
 
 	job->cxt = cxt;
 	job->allow_passwordless = allow_passwordless;
-	job->pool = find_pool(keywords, values, n, allow_passwordless);
+	job->pool = find_pool(keywords, values, n, allow_passwordless, partition);
 	job->started_at = GetCurrentTimestamp();
 	return job;
 }

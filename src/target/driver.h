@@ -43,7 +43,8 @@ typedef struct TargetJob
 extern void target_init(void);
 extern int	target_epoll_fd(void);
 extern TargetJob *target_job_new(MemoryContext parent, const char *const *keywords,
-								 const char *const *values, int n, bool allow_passwordless);
+								 const char *const *values, int n, bool allow_passwordless,
+								 const char *partition);
 extern void target_job_free(TargetJob *job);
 extern void target_start(TargetJob *job);
 extern void target_poll(void);

@@ -13,6 +13,7 @@
  */
 #include "lib/common.h"
 
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "tools/tool_impl.h"
@@ -70,7 +71,9 @@ tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 		keywords[n] = "dbname";
 		values[n++] = dbname;
 	}
-	job = target_job_new(req->cxt, keywords, values, n, c->allow_passwordless);
+	/* Connections are pooled per user: no exec sees another user's session state. */
+	job = target_job_new(req->cxt, keywords, values, n, c->allow_passwordless,
+						 DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&req->actor.id))));
 	tj = MemoryContextAllocZero(job->cxt, size);
 	tj->req = req;
 	tj->job = job;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, PGPORT, waitFor, ensureConnection,
-	rawSession, post, auditMark, sqlRows,
+	rawSession, post, auditMark, sqlRows, ensureUser, apiKey, initializeBody, SHOP_CONN,
 } from './helpers.mjs';
 
 let fx;
@@ -135,4 +135,59 @@ test('the audit row keeps a bounded prefix of a large body, with its full size a
 	assert.equal(rows[1].truncated, null);
 	assert.equal(rows[1].rpc_id, '8');
 	await s.close();
+});
+
+test('a key revoked under load is refused by every request sent after the revoke commits', async () => {
+	const email = `${P}-revoke@example.com`;
+	ensureUser(email, ['eng'], 'Revoked');
+	let late = 0;
+	let refused = 0;
+	for (let round = 0; round < 5; round++) {
+		const key = apiKey(email);
+		const sessions = await Promise.all(Array.from({ length: 8 }, () => rawSession(key)));
+		let revokedAt = Infinity;
+		let stop = false;
+		const loops = sessions.map(async (s) => {
+			while (!stop) {
+				const sent = performance.now();
+				const r = await s.rpc('ping');
+				if (sent > revokedAt) {
+					if (r.status === 200) late++;
+					else refused++;
+				}
+			}
+		});
+		await new Promise((r) => setTimeout(r, 300));
+		psql(`SELECT hoop_mcp.revoke_api_key(${lit(key.slice(0, 12))})`);
+		revokedAt = performance.now();
+		await new Promise((r) => setTimeout(r, 500));
+		stop = true;
+		await Promise.all(loops);
+		assert.equal((await post(initializeBody(), { key })).status, 401, 'a new initialize with the revoked key');
+	}
+	assert.ok(refused > 0, 'requests were sent after the revokes');
+	assert.equal(late, 0, `${late} requests sent after a revoke were answered 200 (${refused} refused)`);
+});
+
+test('extension state on a pooled target connection (a dblink connection) never reaches another user', async () => {
+	psql('CREATE EXTENSION IF NOT EXISTS dblink', { db: 'shop' });
+	const alice = await connectClient(fx.alice.key);
+	const bob = await connectClient(fx.bob.key);
+	try {
+		const open = await callJson(alice, 'exec', {
+			connection_name: SHOP_CONN,
+			input: `select dblink_connect('mine', 'host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres password=postgres')`,
+		});
+		assert.equal(open.status, 'completed', open.output);
+		// alice's next exec reuses her pooled connection: the state is hers to keep.
+		const again = await callJson(alice, 'exec', { connection_name: SHOP_CONN, input: "select dblink_get_connections() as c" });
+		assert.equal(again.output, 'c\n{mine}\n(1 row)\n');
+		for (let i = 0; i < 3; i++) {
+			const r = await callJson(bob, 'exec', { connection_name: SHOP_CONN, input: "select dblink_get_connections() as c" });
+			assert.equal(r.output, 'c\n\n(1 row)\n', "bob must not see alice's dblink connection");
+		}
+	} finally {
+		await alice.close();
+		await bob.close();
+	}
 });
