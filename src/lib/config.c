@@ -22,7 +22,7 @@ int			hoop_session_idle_timeout_s = 30 * 60;
 int			hoop_max_sessions = 10000;
 int			hoop_max_sessions_per_user = 100;
 char	   *hoop_dev_loopback_user = NULL;
-bool		hoop_durable_finish = false;
+bool		hoop_durable_finish = true;
 int			hoop_lock_timeout_ms = 100;
 int			hoop_audit_max_payload_bytes = 64 * 1024;
 
@@ -129,9 +129,9 @@ config_define(void)
 							&hoop_max_sessions_per_user, 100, 1, 1000000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("hoop_mcp.durable_finish",
-							 "Whether finishing an exec's session waits for its WAL flush before answering.",
-							 "Off: the session row is flushed before the query runs, its finish is committed before the answer and flushed moments later; a crash in between finishes it as interrupted.",
-							 &hoop_durable_finish, false,
+							 "Whether an exec's answer waits until its finished session row is flushed.",
+							 "On (the default): what a client was told is what the session row says, even after a crash.  Off: the finish is committed and answered before its WAL flush (about 0.1 ms sooner at one client); a crash in that moment finishes the session as interrupted (exit code 254) although its client was told it completed.",
+							 &hoop_durable_finish, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.audit_max_payload_bytes",
 							"Largest request body the audit log keeps whole; of a larger one it keeps the start, with the size and SHA-256 of all of it.",

@@ -227,10 +227,11 @@ batch_run(void)
 	PopActiveSnapshot();
 
 	/*
-	 * A batch that only finishes sessions commits without waiting for its
-	 * WAL flush (unless hoop_mcp.durable_finish): the answers it releases
-	 * need the rows visible, and the flush follows with the next batch or
-	 * the WAL writer.  Session starts and audit rows always wait for it.
+	 * Session starts and audit rows always wait for the WAL flush, and so
+	 * do finished sessions, whose answers this batch releases: what a
+	 * client is told must survive a crash.  With hoop_mcp.durable_finish
+	 * off, a batch that only finishes sessions does not wait (the next
+	 * batch's flush or the WAL writer's covers it).
 	 */
 	if (!batch_durable && !hoop_durable_finish)
 		(void) set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
