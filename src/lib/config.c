@@ -21,6 +21,10 @@ char	   *hoop_auditor_group = NULL;
 int			hoop_session_idle_timeout_s = 30 * 60;
 int			hoop_max_sessions = 10000;
 int			hoop_max_sessions_per_user = 100;
+int			hoop_max_connections = 4000;
+int			hoop_max_connections_per_address = 256;
+int			hoop_connection_timeout_s = 60;
+int			hoop_max_bodies_in_flight = 64 * 1024 * 1024;
 char	   *hoop_dev_loopback_user = NULL;
 bool		hoop_durable_finish = true;
 int			hoop_lock_timeout_ms = 100;
@@ -97,6 +101,26 @@ config_define(void)
 							"Largest HTTP request body accepted; larger ones get 413.",
 							"Valid range is 1kB to 1GB.",
 							&hoop_max_request_bytes, 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_connections",
+							"Most HTTP connections each worker keeps open.",
+							"Valid range is 16 to 60000.",
+							&hoop_max_connections, 4000, 16, 60000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_connections_per_address",
+							"Most HTTP connections one client address may keep open with each worker.",
+							"Valid range is 1 to 60000.  Clients behind one proxy share its address.",
+							&hoop_max_connections_per_address, 256, 1, 60000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.connection_timeout",
+							"How long an HTTP connection may stay idle (no bytes either way) before it is closed.",
+							"Valid range is 1s to 1h.  Requests waiting for an answer (a running exec, a reviews_wait) are not idle.",
+							&hoop_connection_timeout_s, 60, 1, 3600,
+							PGC_POSTMASTER, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_bodies_in_flight",
+							"Most bytes of request bodies a worker holds at once; a body past it is answered 503.",
+							"Valid range is 64kB to 1GB; at least hoop_mcp.max_request_bytes makes sense.",
+							&hoop_max_bodies_in_flight, 64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024,
 							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.workers",
 							"Number of MCP HTTP workers sharing the port (SO_REUSEPORT).",

@@ -484,6 +484,12 @@ handle_post(Request *req)
 										hoop_max_request_bytes));
 		return;
 	}
+	if (req->body_refused)
+	{
+		mcp_set_error_response(req, 503, -32000,
+							   "Service Unavailable: too many request bodies are being received; try again");
+		return;
+	}
 	if (!parse_rpc(req))
 		return;
 

@@ -31,6 +31,13 @@
 static struct MHD_Daemon *daemons[MAX_DAEMONS];
 static int	ndaemons = 0;
 
+/*
+ * Bytes of request bodies held by requests not yet freed, bounded by
+ * hoop_mcp.max_bodies_in_flight: many clients that send large bodies slowly
+ * cannot together grow the worker without limit.
+ */
+static size_t bodies_in_flight = 0;
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -257,14 +264,21 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		}
 		else if (*upload_data_size > 0)
 		{
-			if (req->body.len + *upload_data_size > (size_t) hoop_max_request_bytes)
+			size_t		n = *upload_data_size;
+
+			if (req->body_too_large || req->body_refused)
+				 /* the rest of a refused body is read and dropped */ ;
+			else if (req->body.len + n > (size_t) hoop_max_request_bytes)
 				req->body_too_large = true;
+			else if (bodies_in_flight + n > (size_t) hoop_max_bodies_in_flight)
+				req->body_refused = true;
 			else
 			{
 				MemoryContext old = MemoryContextSwitchTo(req->cxt);
 
-				appendBinaryStringInfo(&req->body, upload_data, *upload_data_size);
+				appendBinaryStringInfo(&req->body, upload_data, n);
 				MemoryContextSwitchTo(old);
+				bodies_in_flight += n;
 			}
 			*upload_data_size = 0;
 		}
@@ -307,6 +321,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req == NULL)
 		return;
 	*con_cls = NULL;
+	bodies_in_flight -= req->body.len;
 	MemoryContextDelete(req->cxt);
 }
 
@@ -416,8 +431,9 @@ listen_on(const char *addr)
 						 MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
 						 MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
 						 MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-						 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 900,
-						 MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4000,
+						 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) hoop_connection_timeout_s,
+						 MHD_OPTION_CONNECTION_LIMIT, (unsigned int) hoop_max_connections,
+						 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) hoop_max_connections_per_address,
 						 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 						 MHD_OPTION_END);
 	if (d == NULL)

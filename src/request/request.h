@@ -93,6 +93,7 @@ struct Request
 	bool		client_is_loopback;
 	StringInfoData body;
 	bool		body_too_large;
+	bool		body_refused;	/* too many bodies in flight */
 
 	/* REQ_CALL: the slot and the arguments the SQL backend sent (JSON) */
 	int			call_slot;
