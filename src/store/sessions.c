@@ -119,8 +119,21 @@ sessions_finish(SessionEnd *end)
 	PG_END_TRY();
 	if (finished)
 		changes_publish_session(&end->id, "done", "open");
-	if (end->review &&
-		hoop_execute_plan(hoop_plan(review_executed_sql, 1, (Oid[]) {UUIDOID}), &key, NULL, false, 0) != SPI_OK_UPDATE)
+}
+
+/*
+ * reviews_execute's review becomes EXECUTED once its session is done.
+ * Apart from the session's finish, since a reviewer's open transaction may
+ * hold the review's row: the session row must still record what its client
+ * is told, and a review left PROCESSING behind a done session is marked by
+ * the next reconcile (sessions_reconcile).
+ */
+void
+sessions_mark_review_executed(const pg_uuid_t *id)
+{
+	Datum		key = UUIDPGetDatum(id);
+
+	if (hoop_execute_plan(hoop_plan(review_executed_sql, 1, (Oid[]) {UUIDOID}), &key, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not mark the review executed");
 }
 

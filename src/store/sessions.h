@@ -24,6 +24,7 @@ extern void sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *
 							const char *input, Jsonb *metadata, const char *refusal,
 							const char *executor);
 extern void sessions_finish(SessionEnd *end);
+extern void sessions_mark_review_executed(const pg_uuid_t *id);
 extern void sessions_reconcile(const char *executor);
 
 #endif							/* HOOP_MCP_SESSIONS_H */

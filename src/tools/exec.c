@@ -147,6 +147,12 @@ finish_session(void *arg)
 	sessions_finish((SessionEnd *) arg);
 }
 
+static void
+mark_review_executed(void *arg)
+{
+	sessions_mark_review_executed(&((SessionEnd *) arg)->id);
+}
+
 /* The query ended: finish its session, then answer whoever still waits. */
 static void
 exec_finish(ToolJob *tj)
@@ -159,9 +165,11 @@ exec_finish(ToolJob *tj)
 	ej->session.truncated = job->truncated;
 	ej->session.exit_code = job->exit_code;
 	ej->session.elapsed_ms = job->elapsed_ms;
-	if (extension_ready())
-		(void) subxact_try(finish_session, &ej->session, CurrentMemoryContext,
-						   "finish the session");
+	if (extension_ready() &&
+		subxact_try(finish_session, &ej->session, CurrentMemoryContext, "finish the session") &&
+		ej->session.review)
+		(void) subxact_try(mark_review_executed, &ej->session, CurrentMemoryContext,
+						   "mark the review executed");
 	if (tj->req)
 	{
 		request_outcome_json(tj->req,
