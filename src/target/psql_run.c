@@ -43,6 +43,7 @@ struct PsqlRun
 	StringInfoData lexmsg;		/* warnings from the splitter */
 	int			exit_code;
 	bool		conn_lost;
+	size_t		widest;			/* bytes of the widest row or COPY line read */
 
 	/* the statement in flight */
 	bool		stmt_failed;
@@ -554,6 +555,14 @@ handle_result(PsqlRun *run, PGresult *res)
 	switch (st)
 	{
 		case PGRES_SINGLE_TUPLE:
+			{
+				size_t		width = 0;
+
+				for (int i = 0; i < PQnfields(res); i++)
+					width += PQgetlength(res, 0, i);
+				if (width > run->widest)
+					run->widest = width;
+			}
 			psql_table_rows(&run->out, &run->tab, res);
 			break;
 
@@ -682,6 +691,8 @@ copy_out(PsqlRun *run)
 		ret = PQgetCopyData(run->conn, &buf, 1);
 		if (ret > 0)
 		{
+			if ((size_t) ret > run->widest)
+				run->widest = ret;
 			psql_out_append(&run->out, buf, ret);
 			psql_out_commit_all(&run->out);
 			PQfreemem(buf);
@@ -883,6 +894,13 @@ bool
 psql_run_conn_ok(PsqlRun *run)
 {
 	if (run->conn_lost || PQstatus(run->conn) != CONNECTION_OK)
+		return false;
+	/*
+	 * libpq keeps the input buffer a wide row made it grow for as long as
+	 * the connection lives: give that memory back now, not when the pooled
+	 * connection idles out.
+	 */
+	if (run->widest > PSQL_RUN_POOL_MAX_ROW)
 		return false;
 	return PQtransactionStatus(run->conn) == PQTRANS_IDLE;
 }

@@ -60,6 +60,9 @@ typedef enum
 	PSQL_RUN_DONE
 } PsqlRunState;
 
+/* A connection that read a row wider than this is not reused (psql_run_conn_ok). */
+#define PSQL_RUN_POOL_MAX_ROW (1024 * 1024)
+
 typedef struct PsqlRun PsqlRun;
 
 /*

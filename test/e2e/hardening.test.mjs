@@ -191,3 +191,18 @@ test('extension state on a pooled target connection (a dblink connection) never 
 		await bob.close();
 	}
 });
+
+test('a target connection that read a wide row is closed after the exec, not pooled with its grown buffers', async () => {
+	const app = `wide_${P.replace(/-/g, '_')}`;
+	const name = `${P}-wide`;
+	ensureConnection(name, { conninfo: `host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres password=postgres application_name=${app}` });
+	const pooled = () => psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = ${lit(app)} AND pid <> pg_backend_pid()`);
+	const wide = await callJson(admin, 'exec', { connection_name: name, input: "select repeat('x', 8 * 1024 * 1024) as big" });
+	assert.equal(wide.status, 'completed');
+	assert.equal(wide.truncated, true, 'the output is cut at max_output_bytes');
+	await waitFor(() => pooled() === '0', { what: 'the wide connection to be closed' });
+	const narrow = await callJson(admin, 'exec', { connection_name: name, input: 'select 1 as one' });
+	assert.equal(narrow.output, 'one\n1\n(1 row)\n');
+	await new Promise((r) => setTimeout(r, 500));
+	assert.equal(pooled(), '1', 'a narrow exec leaves its connection pooled');
+});
