@@ -25,6 +25,7 @@ int			hoop_max_connections = 4000;
 int			hoop_max_connections_per_address = 256;
 int			hoop_connection_timeout_s = 60;
 int			hoop_max_bodies_in_flight = 64 * 1024 * 1024;
+int			hoop_connect_timeout_s = 10;
 char	   *hoop_dev_loopback_user = NULL;
 bool		hoop_durable_finish = true;
 int			hoop_lock_timeout_ms = 100;
@@ -122,6 +123,11 @@ config_define(void)
 							"Valid range is 64kB to 1GB; at least hoop_mcp.max_request_bytes makes sense.",
 							&hoop_max_bodies_in_flight, 64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024,
 							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.connect_timeout",
+							"How long connecting to a target may take before the exec fails.",
+							"Valid range is 1s to 10min.  A target that accepts TCP and never answers fails its exec after this, as psql's connect_timeout would.",
+							&hoop_connect_timeout_s, 10, 1, 600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.workers",
 							"Number of MCP HTTP workers sharing the port (SO_REUSEPORT).",
 							"Valid range is 1 to 8.",

@@ -22,6 +22,7 @@ extern int	hoop_max_connections;
 extern int	hoop_max_connections_per_address;
 extern int	hoop_connection_timeout_s;
 extern int	hoop_max_bodies_in_flight;
+extern int	hoop_connect_timeout_s;
 extern char *hoop_dev_loopback_user;
 extern bool hoop_durable_finish;
 extern int	hoop_lock_timeout_ms;

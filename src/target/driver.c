@@ -47,6 +47,7 @@ typedef struct TargetConn
 	ConnState	state;
 	TargetJob  *job;
 	TimestampTz idle_since;
+	TimestampTz connect_deadline;	/* while connecting */
 } TargetConn;
 
 struct Pool
@@ -440,6 +441,8 @@ target_start(TargetJob *job)
 	tc->sock = -1;
 	tc->job = job;
 	tc->state = TC_CONNECTING;
+	tc->connect_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   hoop_connect_timeout_s * 1000);
 	tc->conn = PQconnectStartParams(pool->keywords, pool->values, 0);
 	if (tc->conn == NULL)
 	{
@@ -460,7 +463,50 @@ target_start(TargetJob *job)
 	watch(tc, EPOLLOUT);
 }
 
-/* Handles every target socket that is ready. */
+/*
+ * libpq's connect_timeout only works in its blocking calls: a target that
+ * accepts TCP and never answers would hold a job for ever.  psql's words.
+ */
+static void
+connect_timed_out(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+	const char *host = PQhost(tc->conn);
+	const char *port = PQport(tc->conn);
+	char	   *out;
+
+	if (host && host[0] == '/')
+		out = MemoryContextStrdup(job->cxt,
+								  psprintf("psql: error: connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout expired\n",
+										   host, port ? port : "5432"));
+	else
+		out = MemoryContextStrdup(job->cxt,
+								  psprintf("psql: error: connection to server at \"%s\", port %s failed: timeout expired\n",
+										   host ? host : "", port ? port : "5432"));
+	fail_connect(job, tc, out);
+}
+
+/* Fails the jobs whose connection is not up after hoop_mcp.connect_timeout. */
+static void
+check_connects(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	List	   *late = NIL;
+	ListCell   *lc;
+
+	foreach(lc, active_jobs)
+	{
+		TargetJob  *job = lfirst(lc);
+
+		if (job->tc && job->tc->state == TC_CONNECTING && now >= job->tc->connect_deadline)
+			late = lappend(late, job->tc);
+	}
+	foreach(lc, late)
+		connect_timed_out(lfirst(lc));
+	list_free(late);
+}
+
+/* Handles every target socket that is ready, and connections that took too long. */
 void
 target_poll(void)
 {
@@ -473,6 +519,7 @@ target_poll(void)
 		for (int i = 0; i < n; i++)
 			drive((TargetConn *) events[i].data.ptr);
 	} while (n == lengthof(events));
+	check_connects();
 }
 
 bool
@@ -540,6 +587,9 @@ target_next_timeout_ms(TimestampTz now)
 
 		if (job->deadline != 0 && (next == 0 || job->deadline < next))
 			next = job->deadline;
+		if (job->tc && job->tc->state == TC_CONNECTING &&
+			(next == 0 || job->tc->connect_deadline < next))
+			next = job->tc->connect_deadline;
 	}
 	foreach(lc, pools)
 	{

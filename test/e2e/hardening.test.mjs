@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, PGPORT, waitFor, ensureConnection,
@@ -205,4 +206,28 @@ test('a target connection that read a wide row is closed after the exec, not poo
 	assert.equal(narrow.output, 'one\n1\n(1 row)\n');
 	await new Promise((r) => setTimeout(r, 500));
 	assert.equal(pooled(), '1', 'a narrow exec leaves its connection pooled');
+});
+
+test('a target that accepts TCP and never answers fails the exec after hoop_mcp.connect_timeout', async () => {
+	const held = [];
+	const server = net.createServer((sock) => { held.push(sock); });
+	await new Promise((r) => server.listen(0, '127.0.0.1', r));
+	const { port } = server.address();
+	const name = `${P}-mute`;
+	ensureConnection(name, { conninfo: `host=127.0.0.1 port=${port} dbname=x user=x password=x` });
+	psql("ALTER SYSTEM SET hoop_mcp.connect_timeout = '2s'");
+	psql('SELECT pg_reload_conf()');
+	try {
+		await new Promise((r) => setTimeout(r, 500));
+		const r = await callJson(admin, 'exec', { connection_name: name, input: 'select 1' });
+		assert.equal(r.status, 'failed');
+		assert.equal(r.exit_code, 2);
+		assert.equal(r.output, `psql: error: connection to server at "127.0.0.1", port ${port} failed: timeout expired\n`);
+		assert.equal(psql(`SELECT status || ' ' || exit_code FROM hoop_mcp.sessions WHERE id = ${lit(r.session_id)}`), 'done 2');
+	} finally {
+		psql('ALTER SYSTEM RESET hoop_mcp.connect_timeout');
+		psql('SELECT pg_reload_conf()');
+		for (const s of held) s.destroy();
+		server.close();
+	}
 });
