@@ -134,7 +134,7 @@ publish(const char *channel, const char *id, const char *session_id, const char 
 void
 changes_publish_session(const pg_uuid_t *id, const char *status, const char *previous)
 {
-	char	   *sid = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+	char	   *sid = hoop_uuid_text(id);
 
 	publish("hoop_mcp_sessions", sid, sid, status, previous);
 	pfree(sid);

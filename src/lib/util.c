@@ -7,12 +7,12 @@
 
 #include "common/cryptohash.h"
 #include "port.h"
+#include "utils/builtins.h"
 
 /* Writes 2*nbytes hex characters of strong randomness and a NUL. */
 void
 hoop_random_hex(char *out, int nbytes)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[64];
 
 	Assert(nbytes <= (int) sizeof(raw));
@@ -20,12 +20,14 @@ hoop_random_hex(char *out, int nbytes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate random bytes")));
-	for (int i = 0; i < nbytes; i++)
-	{
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
+	out[hex_encode((const char *) raw, nbytes, out)] = '\0';
+}
+
+/* A UUID as text, in the current memory context. */
+char *
+hoop_uuid_text(const pg_uuid_t *uuid)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(uuid)));
 }
 
 /* A random (version 4) UUID. */

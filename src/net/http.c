@@ -63,8 +63,8 @@ count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *va
 	int		   *seen = cls;
 
 	for (int i = 0; single_headers[i]; i++)
-		if (pg_strcasecmp(key, single_headers[i]) == 0 && seen[i]++ > 0)
-			seen[lengthof(single_headers) - 1] = 1;
+		if (pg_strcasecmp(key, single_headers[i]) == 0)
+			seen[i]++;
 	return MHD_YES;
 }
 
@@ -74,7 +74,10 @@ headers_ambiguous(struct MHD_Connection *conn)
 	int			seen[lengthof(single_headers)] = {0};
 
 	(void) MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, seen);
-	return seen[lengthof(single_headers) - 1] != 0;
+	for (int i = 0; single_headers[i]; i++)
+		if (seen[i] > 1)
+			return true;
+	return false;
 }
 
 /* Copies a request header into the request's context, or NULL. */

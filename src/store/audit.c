@@ -85,8 +85,7 @@ audit_write(Request *req)
 		char		hex[65];
 
 		hoop_sha256(req->body.data, req->body.len, hash);
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+		hex[hex_encode((const char *) hash, sizeof(hash), hex)] = '\0';
 		cols[n++] = row_datum("request_bytes", Int32GetDatum(req->body.len));
 		cols[n++] = row_text("request_sha256", hex);
 	}

@@ -475,15 +475,15 @@ connect_timed_out(TargetConn *tc)
 	const char *port = PQport(tc->conn);
 	char	   *out;
 
+	/* job_done copies it into the job's memory. */
 	if (host && host[0] == '/')
-		out = MemoryContextStrdup(job->cxt,
-								  psprintf("psql: error: connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout expired\n",
-										   host, port ? port : "5432"));
+		out = psprintf("psql: error: connection to server on socket \"%s/.s.PGSQL.%s\" failed: timeout expired\n",
+					   host, port ? port : "5432");
 	else
-		out = MemoryContextStrdup(job->cxt,
-								  psprintf("psql: error: connection to server at \"%s\", port %s failed: timeout expired\n",
-										   host ? host : "", port ? port : "5432"));
+		out = psprintf("psql: error: connection to server at \"%s\", port %s failed: timeout expired\n",
+					   host ? host : "", port ? port : "5432");
 	fail_connect(job, tc, out);
+	pfree(out);
 }
 
 /* Fails the jobs whose connection is not up after hoop_mcp.connect_timeout. */

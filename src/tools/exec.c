@@ -40,12 +40,6 @@ static const char *const review_open_sql =
 static const char *const review_begin_sql =
 "SELECT session_id, connection_name, input FROM hoop_mcp._review_execute_begin($1, $2)";
 
-static char *
-uuid_text(const pg_uuid_t *id)
-{
-	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
-}
-
 /* The exec envelope (hoop's execResponseToEnvelope), keys sorted as Go does. */
 static char *
 exec_envelope(const pg_uuid_t *session_id, bool review, const char *output, size_t len,
@@ -58,7 +52,7 @@ exec_envelope(const pg_uuid_t *session_id, bool review, const char *output, size
 					 exit_code, elapsed_ms, review ? "" : "\"has_review\":false,");
 	append_json_string(&out, output, len);
 	appendStringInfo(&out, ",\"output_status\":\"%s\",\"session_id\":\"%s\",\"status\":\"%s\",\"truncated\":%s}",
-					 exit_code == 0 ? "success" : "failed", uuid_text(session_id),
+					 exit_code == 0 ? "success" : "failed", hoop_uuid_text(session_id),
 					 exit_code == 0 ? "completed" : "failed", truncated ? "true" : "false");
 	return out.data;
 }
@@ -124,7 +118,7 @@ exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *
 		elog(ERROR, "could not store the review");
 
 	/* hoop's pending_approval envelope, keys sorted as Go does. */
-	sid = uuid_text(session_id);
+	sid = hoop_uuid_text(session_id);
 	url = psprintf("%s/sessions/%s", hoop_api_url(), sid);
 	initStringInfo(&env);
 	appendStringInfoString(&env,
@@ -189,7 +183,7 @@ exec_expire(ToolJob *tj)
 	request_outcome_json(tj->req,
 						 psprintf("{\"message\":\"execution still running after %ds; poll sessions_get with session_id\","
 								  "\"next_step\":\"poll sessions_get with session_id\",\"session_id\":\"%s\",\"status\":\"running\"}",
-								  hoop_exec_wait_timeout_ms / 1000, uuid_text(&ej->session.id)));
+								  hoop_exec_wait_timeout_ms / 1000, hoop_uuid_text(&ej->session.id)));
 	tool_job_answer(tj);
 }
 

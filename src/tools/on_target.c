@@ -13,7 +13,6 @@
  */
 #include "lib/common.h"
 
-#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "tools/tool_impl.h"
@@ -73,7 +72,7 @@ tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 	}
 	/* Connections are pooled per user: no exec sees another user's session state. */
 	job = target_job_new(req->cxt, keywords, values, n, c->allow_passwordless,
-						 DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&req->actor.id))));
+						 hoop_uuid_text(&req->actor.id));
 	tj = MemoryContextAllocZero(job->cxt, size);
 	tj->req = req;
 	tj->job = job;

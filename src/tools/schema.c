@@ -112,14 +112,13 @@ schema_expire(ToolJob *tj)
  * the database asked for.
  */
 static SchemaJob *
-schema_begin(Request *req, JsonbContainer *args, const char *what)
+schema_begin(Request *req, JsonbContainer *args, const char *what, bool needs_database,
+			 bool needs_table)
 {
 	JsonbValue	v;
 	const char *name = jv_string(jv_key(args, "connection_name", &v));
 	const char *database = jv_string(jv_key(args, "database", &v));
 	const char *table = jv_string(jv_key(args, "table", &v));
-	bool		needs_database = strcmp(what, "databases") != 0;
-	bool		needs_table = strcmp(what, "columns") == 0;
 	ConnEntry  *c = tool_connection(req, name);
 	SchemaJob  *sj;
 	MemoryContext cxt;
@@ -156,7 +155,7 @@ schema_begin(Request *req, JsonbContainer *args, const char *what)
 void
 tool_connection_databases(Request *req, JsonbContainer *args)
 {
-	SchemaJob  *sj = schema_begin(req, args, "databases");
+	SchemaJob  *sj = schema_begin(req, args, "databases", false, false);
 
 	sj->base.job->query = databases_sql;
 	tool_job_wait(&sj->base, SCHEMA_TIMEOUT_MS);
@@ -165,7 +164,7 @@ tool_connection_databases(Request *req, JsonbContainer *args)
 void
 tool_connection_tables(Request *req, JsonbContainer *args)
 {
-	SchemaJob  *sj = schema_begin(req, args, "tables");
+	SchemaJob  *sj = schema_begin(req, args, "tables", true, false);
 
 	sj->base.job->query = tables_sql;
 	tool_job_wait(&sj->base, SCHEMA_TIMEOUT_MS);
@@ -180,7 +179,7 @@ tool_connection_columns(Request *req, JsonbContainer *args)
 	SchemaJob  *sj;
 	MemoryContext cxt;
 
-	sj = schema_begin(req, args, "columns");
+	sj = schema_begin(req, args, "columns", true, true);
 	cxt = sj->base.job->cxt;
 	sj->table = MemoryContextStrdup(cxt, table);
 	sj->schema = MemoryContextStrdup(cxt, schema && schema[0] ? schema : "public");
