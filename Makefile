@@ -9,6 +9,7 @@ OBJS = \
 	src/worker/batch.o \
 	src/net/http.o \
 	src/net/handoff.o \
+	src/net/slow_clients.o \
 	src/mcp/server.o \
 	src/mcp/jsonrpc.o \
 	src/mcp/session.o \
@@ -18,6 +19,7 @@ OBJS = \
 	src/tools/schema.o \
 	src/tools/reviews_wait.o \
 	src/auth/apikey.o \
+	src/auth/vouch.o \
 	src/auth/oauth.o \
 	src/auth/fetch.o \
 	src/auth/jwk.o \

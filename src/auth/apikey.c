@@ -221,6 +221,32 @@ auth_api_key(Request *req, const char *token)
 	return true;
 }
 
+/*
+ * Whether the token is a key this worker already knows to be good, from
+ * the key cache alone (auth_vouch).
+ */
+bool
+apikey_known(const char *token)
+{
+	size_t		len = strlen(token);
+	char		prefix[API_KEY_PREFIX_LEN + 1];
+	unsigned char hash[32];
+	KeyEntry   *e;
+
+	if (keys == NULL || !cache_current(keys_generation) ||
+		len < API_KEY_PREFIX_LEN || len > 256 || strncmp(token, "hmk_", 4) != 0)
+		return false;
+	memcpy(prefix, token, API_KEY_PREFIX_LEN);
+	prefix[API_KEY_PREFIX_LEN] = '\0';
+	e = hash_search(keys, prefix, HASH_FIND, NULL);
+	if (e == NULL)
+		return false;
+	hoop_sha256(token, len, hash);
+	return hoop_consttime_equal(e->hash, hash, 32) && !e->revoked &&
+		(e->expires_at == 0 || e->expires_at > GetCurrentTimestamp()) &&
+		strcmp(e->status, "active") == 0;
+}
+
 /* Loads the user a SQL backend handed over (already resolved there). */
 bool
 auth_load_actor(Request *req, const pg_uuid_t *user_id)

@@ -58,6 +58,8 @@
 #define REFRESH_WAIT_MS 5000
 #define REGISTER_MAX_BYTES (64 * 1024)
 
+static void remember_token(const char *token, double exp);
+
 typedef struct OAuthShared
 {
 	slock_t		mutex;
@@ -590,7 +592,66 @@ oauth_authenticate(Request *req, const char *token)
 	sub = jv_string(jv_key(&payload->root, "sub", &v));
 	if (sub == NULL || sub[0] == '\0')
 		return fail(req, "'sub' claim is missing or empty");
-	return sync_user(req, c, payload, sub);
+	if (sync_user(req, c, payload, sub) != OAUTH_OK)
+		return OAUTH_FAIL;
+	remember_token(token, exp);
+	return OAUTH_OK;
+}
+
+/*
+ * Tokens that passed, by SHA-256, until their exp or the next change to
+ * the users, keys or configuration, so that net/http.c reads the bodies
+ * of a known token's requests at once (oauth_known).  At most KNOWN_MAX.
+ */
+#define KNOWN_MAX 1024
+
+typedef struct KnownToken
+{
+	char		hash[65];		/* hex: the hash key */
+	double		exp;
+} KnownToken;
+
+static HTAB *known = NULL;
+static MemoryContext known_cxt = NULL;
+static uint64 known_generation = 0;
+
+static void
+token_hash_hex(const char *token, char hex[65])
+{
+	unsigned char hash[32];
+
+	hoop_sha256(token, strlen(token), hash);
+	hex[hex_encode((const char *) hash, 32, hex)] = '\0';
+}
+
+static void
+remember_token(const char *token, double exp)
+{
+	char		hex[65];
+	KnownToken *k;
+
+	cache_table(&known, &known_cxt, &known_generation, "hoop_mcp known tokens", 65, sizeof(KnownToken));
+	if (hash_get_num_entries(known) >= KNOWN_MAX)
+		return;
+	token_hash_hex(token, hex);
+	k = hash_search(known, hex, HASH_ENTER, NULL);
+	k->exp = exp;
+}
+
+/* Whether the token passed before and has not expired; asks nothing. */
+bool
+oauth_known(const char *token)
+{
+	char		hex[65];
+	KnownToken *k;
+	double		now = (double) (GetCurrentTimestamp() / USECS_PER_SEC +
+								(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+
+	if (known == NULL || !cache_current(known_generation))
+		return false;
+	token_hash_hex(token, hex);
+	k = hash_search(known, hex, HASH_FIND, NULL);
+	return k != NULL && now < k->exp;
 }
 
 /* ----- the key refresher ----- */

@@ -19,6 +19,7 @@ extern void oauth_shmem_request(void);
 extern void oauth_shmem_startup(void);
 extern bool oauth_enabled(void);
 extern OAuthResult oauth_authenticate(Request *req, const char *token);
+extern bool oauth_known(const char *token);
 extern char *oauth_challenge(const char *error, const char *description);
 extern bool oauth_route(Request *req);
 extern uint64 oauth_refresh_count(void);

@@ -14,6 +14,8 @@ char	   *hoop_database = NULL;
 char	   *hoop_api_url_setting = NULL;
 int			hoop_exec_wait_timeout_ms = 50000;
 int			hoop_max_output_bytes = 1024 * 1024;
+int			hoop_max_row_bytes = 64 * 1024 * 1024;
+int			hoop_max_rows_in_flight = 256 * 1024 * 1024;
 int			hoop_max_request_bytes = 4 * 1024 * 1024;
 int			hoop_workers = 1;
 char	   *hoop_admin_group = NULL;
@@ -24,6 +26,7 @@ int			hoop_max_sessions_per_user = 100;
 int			hoop_max_connections = 4000;
 int			hoop_max_connections_per_address = 256;
 int			hoop_connection_timeout_s = 60;
+int			hoop_receive_timeout_s = 20;
 int			hoop_max_bodies_in_flight = 64 * 1024 * 1024;
 int			hoop_connect_timeout_s = 10;
 char	   *hoop_dev_loopback_user = NULL;
@@ -98,6 +101,16 @@ config_define(void)
 							"Valid range is 1kB to 1GB.",
 							&hoop_max_output_bytes, 1024 * 1024, 1024, 1024 * 1024 * 1024,
 							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_row_bytes",
+							"Largest row (or COPY line) an exec may receive; a wider one stops the exec.",
+							"Valid range is 64kB to 1GB.  libpq holds a row whole before any of it can be shown, and a row takes about twice its size while it is formatted; the exec ends with psql's exit code 1 and its target connection is closed.",
+							&hoop_max_row_bytes, 64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_rows_in_flight",
+							"Most bytes of rows still arriving a worker holds for all execs at once; the exec that would pass it stops.",
+							"Valid range is 64kB to 1GB.  With hoop_mcp.max_row_bytes it bounds the memory wide rows take: about twice this, plus hoop_mcp.max_output_bytes per exec.",
+							&hoop_max_rows_in_flight, 256 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.max_request_bytes",
 							"Largest HTTP request body accepted; larger ones get 413.",
 							"Valid range is 1kB to 1GB.",
@@ -118,6 +131,11 @@ config_define(void)
 							"Valid range is 1s to 1h.  Requests waiting for an answer (a running exec, a reviews_wait) are not idle.",
 							&hoop_connection_timeout_s, 60, 1, 3600,
 							PGC_POSTMASTER, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.receive_timeout",
+							"How long a client may take to send a request's headers, and then its body, before its connection is closed.",
+							"Valid range is 1s to 1h.  The headers' clock starts when the connection opens or its last answer went out (so a kept-alive connection left idle closes after it too), the body's when the headers are in.  Unlike hoop_mcp.connection_timeout, sending a byte now and then does not reset it.",
+							&hoop_receive_timeout_s, 20, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.max_bodies_in_flight",
 							"Most bytes of request bodies a worker holds at once; a body past it is answered 503.",
 							"Valid range is 64kB to 1GB; at least hoop_mcp.max_request_bytes makes sense.",

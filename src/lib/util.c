@@ -5,7 +5,8 @@
  */
 #include "lib/common.h"
 
-#include "common/cryptohash.h"
+#include <openssl/evp.h>
+
 #include "port.h"
 #include "utils/builtins.h"
 
@@ -42,17 +43,18 @@ hoop_random_uuid(pg_uuid_t *uuid)
 	uuid->data[8] = (uuid->data[8] & 0x3f) | 0x80;
 }
 
+/*
+ * SHA-256, with OpenSSL's one-shot digest: PostgreSQL's cryptohash wants a
+ * resource owner, which the worker has only inside a transaction, and
+ * net/http.c hashes tokens outside one.
+ */
 void
 hoop_sha256(const void *data, size_t len, unsigned char out[32])
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	unsigned int out_len;
 
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, 32) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
+	if (!EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL) || out_len != 32)
+		elog(ERROR, "could not compute SHA-256");
 }
 
 /* Compares without an early exit, so timing tells nothing of the content. */

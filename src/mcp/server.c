@@ -572,6 +572,12 @@ handle_request(Request *req)
 	}
 	if (!authenticate(req))
 		return;
+	/* Only now may its body be read (net/http.c); it comes back with it. */
+	if (req->body_gate == BODY_GATED)
+	{
+		req->body_gate = BODY_ADMITTED;
+		return;
+	}
 	if (strcmp(req->method, "DELETE") == 0)
 		handle_delete(req);
 	else

@@ -22,8 +22,10 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "auth/auth.h"
 #include "mcp/mcp.h"
 #include "net/net.h"
+#include "net/slow_clients.h"
 #include "request/request.h"
 
 #define MAX_DAEMONS 8
@@ -34,9 +36,15 @@ static int	ndaemons = 0;
 /*
  * Bytes of request bodies held by requests not yet freed, bounded by
  * hoop_mcp.max_bodies_in_flight: many clients that send large bodies slowly
- * cannot together grow the worker without limit.
+ * cannot together grow the worker without limit.  A body is read only
+ * once its sender is known (auth_vouch, or the batch authenticating its
+ * headers), except on the public OAuth routes, whose bodies are small
+ * and may hold a quarter of the budget at most.
  */
 static size_t bodies_in_flight = 0;
+static size_t public_bodies_in_flight = 0;
+
+#define PUBLIC_BODY_MAX (64 * 1024)
 
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
@@ -120,6 +128,7 @@ capture_client(Request *req, struct MHD_Connection *conn)
 
 static void http_respond(Request *req);
 static void http_stream_push(Request *req, const char *data, size_t len);
+static void http_admit_body(Request *req);
 
 static Request *
 new_request(struct MHD_Connection *conn, const char *url, const char *method)
@@ -130,6 +139,7 @@ new_request(struct MHD_Connection *conn, const char *url, const char *method)
 
 	req->deliver = http_respond;
 	req->push = http_stream_push;
+	req->admit_body = http_admit_body;
 	req->conn = conn;
 	req->method = pstrdup(method);
 	req->path = pstrdup(url);
@@ -243,6 +253,70 @@ answer_directly(Request *req)
 	return true;
 }
 
+/* Holds the request and queues it for the batch. */
+static void
+suspend_and_queue(Request *req)
+{
+	MHD_suspend_connection(req->conn);
+	req->suspended = true;
+	slow_clients_reading(req->conn, false);
+	request_enqueue(req);
+}
+
+/*
+ * The headers are in.  Requests answered without SQL are answered now,
+ * their bodies never read; a request to /api/mcp whose token is not known
+ * good goes to the batch with its headers only, so that no one unknown
+ * makes the worker hold a body.
+ */
+static enum MHD_Result
+take_headers(Request *req)
+{
+	if (answer_directly(req))
+	{
+		req->response_ready = true;
+		slow_clients_reading(req->conn, false);
+		return queue_response(req);
+	}
+	req->body_public = strcmp(req->path, "/api/mcp") != 0;
+	if (!req->body_public && !auth_vouch(req))
+	{
+		req->body_gate = BODY_GATED;
+		suspend_and_queue(req);
+		return MHD_YES;
+	}
+	slow_clients_reading(req->conn, true);
+	return MHD_YES;
+}
+
+/* A part of the body; past the limits the rest is read and dropped. */
+static void
+take_body(Request *req, const char *data, size_t n)
+{
+	size_t		limit = req->body_public ? PUBLIC_BODY_MAX : (size_t) hoop_max_request_bytes;
+	MemoryContext old;
+
+	if (req->body_too_large || req->body_refused)
+		return;
+	if (req->body.len + n > limit)
+	{
+		req->body_too_large = true;
+		return;
+	}
+	if (bodies_in_flight + n > (size_t) hoop_max_bodies_in_flight ||
+		(req->body_public && public_bodies_in_flight + n > (size_t) hoop_max_bodies_in_flight / 4))
+	{
+		req->body_refused = true;
+		return;
+	}
+	old = MemoryContextSwitchTo(req->cxt);
+	appendBinaryStringInfo(&req->body, data, n);
+	MemoryContextSwitchTo(old);
+	bodies_in_flight += n;
+	if (req->body_public)
+		public_bodies_in_flight += n;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 		  const char *version, const char *upload_data, size_t *upload_data_size,
@@ -256,8 +330,13 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	{
 		if (req == NULL)
 		{
+			MemoryContext old;
+
 			req = new_request(conn, url, method);
 			*con_cls = req;
+			old = MemoryContextSwitchTo(req->cxt);
+			ret = take_headers(req);
+			MemoryContextSwitchTo(old);
 		}
 		else if (req->response_ready || req->streaming)
 		{
@@ -265,43 +344,20 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 			req->suspended = false;
 			ret = queue_response(req);
 		}
+		else if (req->body_gate == BODY_ADMITTED)
+		{
+			/* Resumed to read its body: libmicrohttpd repeats the first call. */
+			req->suspended = false;
+			req->body_gate = BODY_OPEN;
+			slow_clients_reading(conn, true);
+		}
 		else if (*upload_data_size > 0)
 		{
-			size_t		n = *upload_data_size;
-
-			if (req->body_too_large || req->body_refused)
-				 /* the rest of a refused body is read and dropped */ ;
-			else if (req->body.len + n > (size_t) hoop_max_request_bytes)
-				req->body_too_large = true;
-			else if (bodies_in_flight + n > (size_t) hoop_max_bodies_in_flight)
-				req->body_refused = true;
-			else
-			{
-				MemoryContext old = MemoryContextSwitchTo(req->cxt);
-
-				appendBinaryStringInfo(&req->body, upload_data, n);
-				MemoryContextSwitchTo(old);
-				bodies_in_flight += n;
-			}
+			take_body(req, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 		}
 		else
-		{
-			MemoryContext old = MemoryContextSwitchTo(req->cxt);
-
-			if (answer_directly(req))
-			{
-				req->response_ready = true;
-				ret = queue_response(req);
-			}
-			else
-			{
-				MHD_suspend_connection(conn);
-				req->suspended = true;
-				request_enqueue(req);
-			}
-			MemoryContextSwitchTo(old);
-		}
+			suspend_and_queue(req);
 	}
 	PG_CATCH();
 	{
@@ -325,7 +381,18 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	bodies_in_flight -= req->body.len;
+	if (req->body_public)
+		public_bodies_in_flight -= req->body.len;
 	MemoryContextDelete(req->cxt);
+	/* A kept-alive connection waits for its next request's headers. */
+	slow_clients_reading(conn, true);
+}
+
+/* The request's admission sink: its headers passed, read its body. */
+static void
+http_admit_body(Request *req)
+{
+	MHD_resume_connection(req->conn);
 }
 
 /*
@@ -434,6 +501,7 @@ listen_on(const char *addr)
 						 MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
 						 MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
 						 MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+						 MHD_OPTION_NOTIFY_CONNECTION, slow_clients_notify, NULL,
 						 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) hoop_connection_timeout_s,
 						 MHD_OPTION_CONNECTION_LIMIT, (unsigned int) hoop_max_connections,
 						 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) hoop_max_connections_per_address,
@@ -514,7 +582,7 @@ http_add_wait_events(void *wes)
 long
 http_timeout_ms(void)
 {
-	long		result = -1;
+	long		result = slow_clients_timeout_ms();
 
 	for (int i = 0; i < ndaemons; i++)
 	{
@@ -530,6 +598,7 @@ http_timeout_ms(void)
 void
 http_run(void)
 {
+	slow_clients_sweep();
 	for (int i = 0; i < ndaemons; i++)
 		MHD_run(daemons[i]);
 }

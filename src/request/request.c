@@ -138,6 +138,16 @@ request_deliver(Request *req)
 	req->deliver(req);
 }
 
+/*
+ * Its headers were authenticated: the producer reads the body it held
+ * back and queues the request again.
+ */
+void
+request_admit_body(Request *req)
+{
+	req->admit_body(req);
+}
+
 /* ----- outcomes ----- */
 
 static void

@@ -7,7 +7,11 @@
  *   1. net/http.c collects it (MHD callbacks do no SQL, so no ERROR can
  *      unwind through libmicrohttpd) or net/handoff.c takes it from shared
  *      memory; request_enqueue() makes it pending.  The producer sets its
- *      sink: how the answer is delivered and how a stream is pushed.
+ *      sink: how the answer is delivered and how a stream is pushed.  An
+ *      HTTP request whose token the worker does not already know to be
+ *      good is queued with its headers only (BODY_GATED); once the batch
+ *      has authenticated it, request_admit_body() has its body read and it
+ *      is queued again.
  *   2. The worker's batch (worker/batch.c) runs every pending request in
  *      one transaction, each in its own subtransaction (mcp/ handles HTTP
  *      ones, tools/ the tool calls), and commits once: the audit rows and
@@ -60,6 +64,14 @@ typedef struct ToolOutcome
 	size_t		len;
 } ToolOutcome;
 
+/* REQ_HTTP: whether its body may be read yet (net/http.c) */
+typedef enum BodyGate
+{
+	BODY_OPEN,					/* read as it comes: its token is known good */
+	BODY_GATED,					/* headers only, queued: authenticate first */
+	BODY_ADMITTED				/* authenticated: read the body, queue again */
+} BodyGate;
+
 typedef struct Request Request;
 
 struct Request
@@ -74,6 +86,7 @@ struct Request
 	/* The sink, set by its producer (net/) */
 	void		(*deliver) (Request *req);	/* send the answer; frees a call */
 	void		(*push) (Request *req, const char *data, size_t len);	/* stream bytes */
+	void		(*admit_body) (Request *req);	/* read the body it held back */
 
 	/* REQ_HTTP: what http.c collected */
 	struct MHD_Connection *conn;
@@ -91,6 +104,8 @@ struct Request
 	bool		headers_ambiguous;	/* an identity header sent twice */
 	char		client_ip[64];
 	bool		client_is_loopback;
+	BodyGate	body_gate;
+	bool		body_public;	/* an OAuth route: read before anyone is known */
 	StringInfoData body;
 	bool		body_too_large;
 	bool		body_refused;	/* too many bodies in flight */
@@ -170,6 +185,7 @@ extern void request_finish(Request *req);
 extern void request_each_answered(void (*fn) (Request *req));
 extern Request *request_next_answered(void);
 extern void request_deliver(Request *req);
+extern void request_admit_body(Request *req);
 
 /* request.c: what a tool answered */
 extern void request_outcome_json(Request *req, const char *json);

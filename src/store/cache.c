@@ -81,6 +81,17 @@ cache_generation(void)
 }
 
 /*
+ * Whether a cache built at built_at is current, as far as this worker has
+ * taken invalidations in; unlike cache_generation() it never looks
+ * anything up, so it may be asked outside a transaction.
+ */
+bool
+cache_current(uint64 built_at)
+{
+	return watched_known && built_at == generation;
+}
+
+/*
  * A cache table that is empty again whenever the generation changed: the
  * table and everything its entries point to live in *cxt, rebuilt here.
  * Keys are strings.

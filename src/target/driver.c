@@ -16,6 +16,7 @@
  */
 #include "lib/common.h"
 
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ typedef struct TargetConn
 	TargetJob  *job;
 	TimestampTz idle_since;
 	TimestampTz connect_deadline;	/* while connecting */
+	int64		libpq_bytes;	/* what libpq took for its job: its share of rows_in_flight */
 } TargetConn;
 
 struct Pool
@@ -65,6 +67,28 @@ static List *pools = NIL;
 static MemoryContext target_cxt = NULL;
 static List *active_jobs = NIL;
 static dlist_head finished = DLIST_STATIC_INIT(finished);
+
+/*
+ * What libpq holds for the running jobs, bounded by
+ * hoop_mcp.max_rows_in_flight, as each job's by hoop_mcp.max_row_bytes.
+ * libpq takes a whole row (or COPY line) into its buffer before it hands
+ * any of it over, growing the buffer to the row's announced size first;
+ * it then copies the row into a result.  No API tells how much it holds,
+ * so the driver measures it: malloc's bytes in use before and after each
+ * step of a job, less what the step palloc'd in the job's own context
+ * (the output, bounded on its own).  The growth shows the moment libpq
+ * sizes its buffer for a wide row, before that row has arrived, so the
+ * job stops while the memory is still only reserved.
+ */
+static int64 rows_in_flight = 0;
+
+static int64
+malloc_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+
+	return (int64) (m.uordblks + m.hblkhd);
+}
 
 void
 target_init(void)
@@ -324,14 +348,49 @@ drive_connecting(TargetConn *tc)
 	}
 }
 
+/*
+ * Stops the job, and says so, if libpq holds more than
+ * hoop_mcp.max_row_bytes for it, or more than hoop_mcp.max_rows_in_flight
+ * for all jobs; its connection is then closed, which gives libpq's buffer
+ * back at once.
+ */
+static bool
+libpq_holds_too_much(TargetConn *tc)
+{
+	if (tc->libpq_bytes > hoop_max_row_bytes)
+		psql_run_abort(tc->job->run,
+					   psprintf("hoop_mcp: stopped: a row (or COPY line) larger than hoop_mcp.max_row_bytes (%d kB) was arriving",
+								hoop_max_row_bytes / 1024));
+	else if (rows_in_flight > hoop_max_rows_in_flight && tc->libpq_bytes > 0)
+		psql_run_abort(tc->job->run,
+					   psprintf("hoop_mcp: stopped: the rows arriving for all execs passed hoop_mcp.max_rows_in_flight (%d kB); try again",
+								hoop_max_rows_in_flight / 1024));
+	else
+		return false;
+	return true;
+}
+
 static void
 drive_busy(TargetConn *tc)
 {
 	TargetJob  *job = tc->job;
 	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	int64		malloc_before = malloc_in_use();
+	int64		palloc_before = MemoryContextMemAllocated(job->cxt, true);
 	PsqlRunState st = psql_run_step(job->run);
+	int64		grew = (malloc_in_use() - malloc_before) -
+		((int64) MemoryContextMemAllocated(job->cxt, true) - palloc_before);
 
+	tc->libpq_bytes += grew;
+	rows_in_flight += grew;
+	if (st != PSQL_RUN_DONE && libpq_holds_too_much(tc))
+		st = PSQL_RUN_DONE;
 	MemoryContextSwitchTo(old);
+	if (st == PSQL_RUN_DONE)
+	{
+		rows_in_flight -= tc->libpq_bytes;
+		tc->libpq_bytes = 0;
+	}
 	if (st == PSQL_RUN_WANT_READ)
 		watch(tc, EPOLLIN);
 	else if (st == PSQL_RUN_WANT_WRITE)

@@ -18,6 +18,7 @@
 
 /* psql's exit codes */
 #define EXIT_OK			0
+#define EXIT_PSQL		1
 #define EXIT_BADCONN	2
 #define EXIT_USER		3
 
@@ -885,6 +886,22 @@ psql_run_output(PsqlRun *run, size_t *len, bool *truncated, int *exit_code)
 	if (exit_code)
 		*exit_code = run->exit_code;
 	return run->out.buf.data;
+}
+
+/*
+ * Stop the run at once with a message of psql's own (exit code 1, a
+ * failure of the client, not of SQL), as psql stops when it runs out of
+ * memory for a result.  The connection holds part of a message and is
+ * not reused.
+ */
+void
+psql_run_abort(PsqlRun *run, const char *msg)
+{
+	psql_out_discard_inprog(&run->out);
+	psql_out_print_pending(&run->out);
+	psql_log_line(&run->out, msg, false);
+	run->conn_lost = true;
+	finish_run(run, EXIT_PSQL);
 }
 
 /*

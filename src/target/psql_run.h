@@ -38,8 +38,8 @@
  *	  - Since \set is unavailable, no variable can be defined by a script.
  *	  - Input ends at the first NUL byte (psql would skip the rest of that
  *		line only).  Messages are English, as psql under the C locale.
- *	  - Exit code 1 (psql-level failure such as an unreadable input file)
- *		cannot happen here.
+ *	  - Exit code 1 (a psql-level failure) comes only from the caller
+ *		stopping a run with psql_run_abort (a row too large to hold, say).
  *
  * Memory: everything is palloc'd in the memory context current at
  * psql_run_start() (backend) or with the frontend palloc (FRONTEND).
@@ -88,6 +88,12 @@ extern PsqlRun *psql_run_start_params(PGconn *conn, const char *query,
  * is ready for what the previous call asked for.  Never blocks.
  */
 extern PsqlRunState psql_run_step(PsqlRun *run);
+
+/*
+ * Stop a run that has not finished: msg is printed as psql prints its own
+ * errors, the exit code is 1, and the connection is not reusable.
+ */
+extern void psql_run_abort(PsqlRun *run, const char *msg);
 
 /*
  * After DONE: output bytes (NUL-terminated, but may contain NULs from COPY

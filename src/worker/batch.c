@@ -108,8 +108,9 @@ audit_if_due(Request *req)
  * it fails, the audit row is written in a second one.  An exec that starts
  * is audited with its session, both durable before its query runs (its
  * answer will be a 200 result); a schema tool is audited when it is
- * answered (audit_at_answer), and a parked or waiting request when it is
- * run again and answered.
+ * answered (audit_at_answer), and a parked or waiting request, or one
+ * whose body was held back until its headers were authenticated, when it
+ * is run again and answered.
  */
 static void
 run_request(Request *req)
@@ -134,7 +135,8 @@ run_request(Request *req)
 		else
 			handle_call(req);
 		hoop_acting_user = NULL;
-		if (req->audit_due && !req->parked && !req->waiting && !req->audit_at_answer)
+		if (req->audit_due && !req->parked && !req->waiting && !req->audit_at_answer &&
+			req->body_gate != BODY_ADMITTED)
 		{
 			audit_write(req);
 			wrote_audit = true;
@@ -218,6 +220,8 @@ batch_run(void)
 			waits_park(req);
 		else if (req->job != NULL)
 			request_hold(&starting, req);
+		else if (req->body_gate == BODY_ADMITTED)
+			request_admit_body(req);
 		else
 			request_finish(req);
 	}

@@ -231,3 +231,54 @@ test('a target that accepts TCP and never answers fails the exec after hoop_mcp.
 		server.close();
 	}
 });
+
+// The worker's peak resident memory in kB since the last reset_peak().
+function workerPid() {
+	return psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'hoop_mcp worker' ORDER BY pid LIMIT 1");
+}
+const peakKb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+const resetPeak = (pid) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+async function withSettings(settings, fn) {
+	for (const [k, v] of Object.entries(settings)) psql(`ALTER SYSTEM SET hoop_mcp.${k} = ${lit(v)}`);
+	psql('SELECT pg_reload_conf()');
+	try {
+		await new Promise((r) => setTimeout(r, 500));
+		return await fn();
+	} finally {
+		for (const k of Object.keys(settings)) psql(`ALTER SYSTEM RESET hoop_mcp.${k}`);
+		psql('SELECT pg_reload_conf()');
+		await new Promise((r) => setTimeout(r, 300));
+	}
+}
+
+test('a row wider than hoop_mcp.max_row_bytes stops its exec before the worker holds it', async () => {
+	const pid = workerPid();
+	await withSettings({ max_row_bytes: '8MB' }, async () => {
+		resetPeak(pid);
+		const before = peakKb(pid);
+		const r = await callJson(admin, 'exec', { connection_name: SHOP_CONN, input: "select repeat('x', 100 * 1024 * 1024) as big" });
+		const grew = peakKb(pid) - before;
+		assert.equal(r.status, 'failed');
+		assert.equal(r.exit_code, 1);
+		assert.match(r.output, /hoop_mcp: stopped: a row \(or COPY line\) larger than hoop_mcp\.max_row_bytes \(8192 kB\) was arriving\n$/);
+		assert.equal(psql(`SELECT status || ' ' || exit_code FROM hoop_mcp.sessions WHERE id = ${lit(r.session_id)}`), 'done 1');
+		// libpq alone would have held the 100 MB row twice (buffer and result).
+		assert.ok(grew < 48 * 1024, `the worker's peak grew by ${grew} kB for a 100 MB row`);
+	});
+	const after = await callJson(admin, 'exec', { connection_name: SHOP_CONN, input: "select length(repeat('x', 9 * 1024 * 1024)) as n" });
+	assert.equal(after.output, 'n\n9437184\n(1 row)\n', 'the next exec is served');
+});
+
+test('rows arriving for all execs together are bounded by hoop_mcp.max_rows_in_flight', async () => {
+	await withSettings({ max_rows_in_flight: '4MB' }, async () => {
+		const r = await callJson(admin, 'exec', { connection_name: SHOP_CONN, input: "select repeat('x', 6 * 1024 * 1024) as big" });
+		assert.equal(r.exit_code, 1);
+		assert.match(r.output, /passed hoop_mcp\.max_rows_in_flight \(4096 kB\); try again\n$/);
+		// What a stopped exec counted is given back: rows under the bound still pass.
+		for (let i = 0; i < 3; i++) {
+			const ok = await callJson(admin, 'exec', { connection_name: SHOP_CONN, input: "select length(repeat('x', 3 * 1024 * 1024)) as n, repeat('y', 3 * 1024 * 1024) as pad" });
+			assert.equal(ok.exit_code, 0, `exec ${i} after the stopped one`);
+		}
+	});
+});

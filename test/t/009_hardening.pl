@@ -1,6 +1,7 @@
 # Hardening that needs a server of its own: one user cannot evict everyone
 # else's MCP sessions, one address cannot take every connection, slow
-# bodies cannot together grow the worker, and the audit trail never
+# bodies cannot together grow the worker, no body is read before its
+# sender is known, slow senders are cut off, and the audit trail never
 # contradicts an answer.
 use strict;
 use warnings;
@@ -19,6 +20,7 @@ use HoopTest;
 my $node = hoop_node('hardening',
 	conf => "hoop_mcp.max_sessions = 16\nhoop_mcp.max_sessions_per_user = 4\n"
 	  . "hoop_mcp.max_connections_per_address = 8\nhoop_mcp.max_bodies_in_flight = '64kB'\n"
+	  . "hoop_mcp.receive_timeout = '3s'\n"
 	  . "restart_after_crash = on\n");
 ok(wait_http($node), 'worker listens');
 my $h = setup_hoop($node);
@@ -132,6 +134,103 @@ for my $s (@uploads)
 	close $s;
 }
 is("@status", '200 503 503', 'the first slow body is served; the ones past 64kB in flight get 503');
+
+# ---------------------------------------------------------------------------
+# No body is read before its sender is known: a bad token is answered 401 on
+# its headers alone, and bodies sent with bad tokens take nothing from
+# hoop_mcp.max_bodies_in_flight.
+# ---------------------------------------------------------------------------
+my $bogus = 'hmk_' . ('b' x 43);
+
+# The status line that answers what was sent on $s, within $secs, or 'none'.
+sub status_within
+{
+	my ($s, $secs) = @_;
+	my $sel = IO::Select->new($s);
+	my $buf = '';
+	my $deadline = time + $secs;
+	while (time < $deadline && $buf !~ /\r\n/)
+	{
+		next unless $sel->can_read(0.2);
+		my $n = sysread($s, $buf, 4096, length $buf);
+		last unless $n;
+	}
+	return $buf =~ /^HTTP\/1\.1 (\d{3})/ ? $1 : 'none';
+}
+
+sub post_head
+{
+	my ($token, $len) = @_;
+	return "POST /api/mcp HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nContent-Type: application/json\r\n"
+	  . "Accept: application/json, text/event-stream\r\nAuthorization: Bearer $token\r\n"
+	  . "Mcp-Session-Id: $other_sid\r\nContent-Length: $len\r\nConnection: close\r\n\r\n";
+}
+
+my $audited_before = $node->safe_psql('postgres',
+	"SELECT count(*) FROM hoop_mcp.security_audit_log WHERE http_status = 401");
+my $s = raw_socket('127.0.0.3');
+print $s post_head($bogus, 4_000_000);
+is(status_within($s, 3), '401', 'a bad token is refused on its headers, its 4 MB body never sent');
+close $s;
+is( $node->safe_psql('postgres',
+		"SELECT count(*) - $audited_before FROM hoop_mcp.security_audit_log WHERE http_status = 401"),
+	'1', 'the refusal is audited');
+
+my @bogus;
+for (1 .. 3)
+{
+	my $b = raw_socket('127.0.0.3');
+	print $b post_head($bogus, length $body) . substr($body, 0, 39000);
+	push @bogus, $b;
+}
+$s = raw_socket('127.0.0.1');
+print $s post_head($admin_key, length $body) . $body;
+is(status_within($s, 5), '200', 'bodies sent with bad tokens leave hoop_mcp.max_bodies_in_flight to others');
+close $_ for $s, @bogus;
+
+# A key the worker has not seen yet: its headers are authenticated first,
+# then its body read (here announced with Expect: 100-continue).
+my $fresh_key = add_user($node, 'fresh@example.com', '{}');
+$s = raw_socket('127.0.0.1');
+my $init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
+print $s "POST /api/mcp HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nContent-Type: application/json\r\n"
+  . "Accept: application/json, text/event-stream\r\nAuthorization: Bearer $fresh_key\r\n"
+  . "Content-Length: " . length($init) . "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+is(status_within($s, 3), '100', 'a key not yet known gets 100 Continue once its headers pass');
+print $s $init;
+is(status_within($s, 3), '200', 'and its body is answered');
+close $s;
+
+# ---------------------------------------------------------------------------
+# A client that never goes idle but never finishes a request is cut off
+# after hoop_mcp.receive_timeout, in its headers as in its body.
+# ---------------------------------------------------------------------------
+sub dribble_until_closed
+{
+	my ($s, $secs) = @_;
+	my $start = time;
+	local $SIG{PIPE} = 'IGNORE';
+	while (time - $start < $secs)
+	{
+		return time - $start if closed_by_server($s, 0.4);
+		return time - $start unless print $s 'x';
+	}
+	return undef;
+}
+
+$s = raw_socket('127.0.0.4');
+print $s "POST /api/mcp HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nX-Pad: ";
+my $took = dribble_until_closed($s, 10);
+ok(defined $took && $took >= 2.5, 'headers sent a byte at a time are cut off after hoop_mcp.receive_timeout'
+	  . (defined $took ? sprintf(' (%.1f s)', $took) : ' (still open after 10 s)'));
+close $s;
+
+$s = raw_socket('127.0.0.4');
+print $s post_head($admin_key, 100_000) . '{"jsonrpc":"2.0",';
+$took = dribble_until_closed($s, 10);
+ok(defined $took && $took >= 2.5, 'a body sent a byte at a time is cut off too'
+	  . (defined $took ? sprintf(' (%.1f s)', $took) : ' (still open after 10 s)'));
+close $s;
 
 # An exec answered "completed" must say so in its session row even when the
 # server crashes right after the answer (before the WAL writer would have
