@@ -163,38 +163,63 @@ key_lookup(const char *prefix)
 	return e;
 }
 
-bool
-auth_api_key(Request *req, const char *token)
+/* The lookup prefix of a token shaped like a key; false if it is not. */
+static bool
+key_prefix(const char *token, char prefix[API_KEY_PREFIX_LEN + 1])
 {
-	unsigned char hash[32];
-	char		prefix[API_KEY_PREFIX_LEN + 1];
 	size_t		len = strlen(token);
-	TimestampTz now = GetCurrentTimestamp();
-	KeyEntry   *e;
 
-	req->error_message = "invalid token";
 	if (len < API_KEY_PREFIX_LEN || len > 256 || strncmp(token, "hmk_", 4) != 0)
 		return false;
 	memcpy(prefix, token, API_KEY_PREFIX_LEN);
 	prefix[API_KEY_PREFIX_LEN] = '\0';
+	return true;
+}
 
-	e = key_lookup(prefix);
-	hoop_sha256(token, len, hash);
-	if (e == NULL || !hoop_consttime_equal(e->hash, hash, 32))
-		return false;
+/*
+ * Whether e (NULL if none has the prefix) is token's key: the token is
+ * hashed either way, and the hashes compared in constant time.
+ */
+static bool
+key_matches(KeyEntry *e, const char *token)
+{
+	unsigned char hash[32];
+
+	hoop_sha256(token, strlen(token), hash);
+	return e != NULL && hoop_consttime_equal(e->hash, hash, 32);
+}
+
+/* Why token's key e is refused at now, or NULL if it is good. */
+static char *
+key_refusal(KeyEntry *e, TimestampTz now)
+{
 	if (e->revoked)
-	{
-		req->error_message = "token revoked";
-		return false;
-	}
+		return "token revoked";
 	if (e->expires_at != 0 && e->expires_at <= now)
-	{
-		req->error_message = "token expired";
-		return false;
-	}
+		return "token expired";
 	if (strcmp(e->status, "active") != 0)
+		return psprintf("user is not active, status=%s", e->status);
+	return NULL;
+}
+
+bool
+auth_api_key(Request *req, const char *token)
+{
+	char		prefix[API_KEY_PREFIX_LEN + 1];
+	TimestampTz now = GetCurrentTimestamp();
+	KeyEntry   *e;
+	char	   *refusal;
+
+	req->error_message = "invalid token";
+	if (!key_prefix(token, prefix))
+		return false;
+	e = key_lookup(prefix);
+	if (!key_matches(e, token))
+		return false;
+	refusal = key_refusal(e, now);
+	if (refusal)
 	{
-		req->error_message = psprintf("user is not active, status=%s", e->status);
+		req->error_message = refusal;
 		return false;
 	}
 
@@ -228,23 +253,13 @@ auth_api_key(Request *req, const char *token)
 bool
 apikey_known(const char *token)
 {
-	size_t		len = strlen(token);
 	char		prefix[API_KEY_PREFIX_LEN + 1];
-	unsigned char hash[32];
 	KeyEntry   *e;
 
-	if (keys == NULL || !cache_current(keys_generation) ||
-		len < API_KEY_PREFIX_LEN || len > 256 || strncmp(token, "hmk_", 4) != 0)
+	if (keys == NULL || !cache_current(keys_generation) || !key_prefix(token, prefix))
 		return false;
-	memcpy(prefix, token, API_KEY_PREFIX_LEN);
-	prefix[API_KEY_PREFIX_LEN] = '\0';
 	e = hash_search(keys, prefix, HASH_FIND, NULL);
-	if (e == NULL)
-		return false;
-	hoop_sha256(token, len, hash);
-	return hoop_consttime_equal(e->hash, hash, 32) && !e->revoked &&
-		(e->expires_at == 0 || e->expires_at > GetCurrentTimestamp()) &&
-		strcmp(e->status, "active") == 0;
+	return e != NULL && key_matches(e, token) && key_refusal(e, GetCurrentTimestamp()) == NULL;
 }
 
 /* Loads the user a SQL backend handed over (already resolved there). */

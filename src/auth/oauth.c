@@ -60,6 +60,14 @@
 
 static void remember_token(const char *token, double exp);
 
+/* Seconds since 1970, as JWT claims count them. */
+static double
+unix_now(void)
+{
+	return (double) (GetCurrentTimestamp() / USECS_PER_SEC +
+					 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+}
+
 typedef struct OAuthShared
 {
 	slock_t		mutex;
@@ -511,8 +519,7 @@ oauth_authenticate(Request *req, const char *token)
 	ListCell   *lc;
 	double		exp;
 	double		nbf;
-	double		now = (double) (GetCurrentTimestamp() / USECS_PER_SEC +
-								(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+	double		now = unix_now();
 	bool		bound;
 
 	if (!c->enabled)
@@ -644,14 +651,12 @@ oauth_known(const char *token)
 {
 	char		hex[65];
 	KnownToken *k;
-	double		now = (double) (GetCurrentTimestamp() / USECS_PER_SEC +
-								(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
 
 	if (known == NULL || !cache_current(known_generation))
 		return false;
 	token_hash_hex(token, hex);
 	k = hash_search(known, hex, HASH_FIND, NULL);
-	return k != NULL && now < k->exp;
+	return k != NULL && unix_now() < k->exp;
 }
 
 /* ----- the key refresher ----- */

@@ -897,9 +897,7 @@ psql_run_output(PsqlRun *run, size_t *len, bool *truncated, int *exit_code)
 void
 psql_run_abort(PsqlRun *run, const char *msg)
 {
-	psql_out_discard_inprog(&run->out);
-	psql_out_print_pending(&run->out);
-	psql_log_line(&run->out, msg, false);
+	print_error(run, msg);
 	run->conn_lost = true;
 	finish_run(run, EXIT_PSQL);
 }
