@@ -18,6 +18,8 @@ OBJS = \
 	src/tools/exec.o \
 	src/tools/schema.o \
 	src/tools/reviews_wait.o \
+	src/policy/analyse.o \
+	src/policy/read_only.o \
 	src/auth/apikey.o \
 	src/auth/vouch.o \
 	src/auth/oauth.o \
@@ -58,7 +60,7 @@ SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections sessions reviews jwt oauth privileges
+REGRESS = install identity connections sessions reviews jwt oauth read_only privileges
 REGRESS_OPTS = --dbname=contrib_regression
 # Isolation specs (specs/): races between concurrent decisions.
 ISOLATION = review_races

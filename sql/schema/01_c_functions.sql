@@ -34,6 +34,23 @@ CREATE FUNCTION hoop_mcp._conninfo_parse(conninfo text) RETURNS jsonb
 CREATE FUNCTION hoop_mcp._unsafe_connection_option(envs jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'hoop_mcp_unsafe_connection_option' LANGUAGE C IMMUTABLE STRICT;
 
+-- A duration in milliseconds, as a GUC in ms reads it ('2s', '500ms', '1min';
+-- a bare number is ms); an error with a hint when it is not one.
+CREATE FUNCTION hoop_mcp._duration_ms(value text, setting text) RETURNS integer
+	AS 'MODULE_PATHNAME', 'hoop_mcp_duration_ms' LANGUAGE C IMMUTABLE STRICT;
+
+-- The statement analyser (src/policy/analyse.c): what an exec's input holds,
+-- one object per statement as psql would send them.
+CREATE FUNCTION hoop_mcp.analyse(input text) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_analyse' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hoop_mcp.analyse(text) IS 'What hoop_mcp''s statement analyser finds in an exec''s input: each statement''s kind, command, the relations and functions it names, writes and locks inside queries, and whether it parsed.';
+
+-- Why an exec of input would be refused on a read-only connection, or NULL
+-- (src/policy/read_only.c).
+CREATE FUNCTION hoop_mcp.read_only_refusal(input text) RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_read_only_refusal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hoop_mcp.read_only_refusal(text) IS 'Why hoop_mcp would refuse an exec of this input on a read-only connection, or NULL when it may run.';
+
 -- Hand a tool call to the background worker and wait for its answer.
 -- Used for tools that run on a target database (exec, schema listing).
 CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb

@@ -20,10 +20,19 @@ CREATE TABLE hoop_mcp.connections (
 	guardrail_rules text[] NOT NULL DEFAULT '{}',
 	reviewers	text[] NOT NULL DEFAULT '{}',
 	redact_types text[] NOT NULL DEFAULT '{}',
+	-- hoop_mcp's own (doc/differences.md): enforced read-only and limits.
+	read_only	boolean NOT NULL DEFAULT false,
+	statement_timeout text CHECK (hoop_mcp._duration_ms(statement_timeout, 'statement_timeout') >= 0),
+	connect_timeout text CHECK (hoop_mcp._duration_ms(connect_timeout, 'connect_timeout') >= 0),
+	max_rows	integer CHECK (max_rows >= 0),
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE hoop_mcp.connections IS 'Connections (resource roles) agents may use.  Secrets live apart, in connection_secrets.';
+COMMENT ON COLUMN hoop_mcp.connections.read_only IS 'Whether execs are refused unless every statement is a read, and run in BEGIN READ ONLY ... ROLLBACK on a session opened with default_transaction_read_only=on.';
+COMMENT ON COLUMN hoop_mcp.connections.statement_timeout IS 'statement_timeout of the target session (a duration such as ''30s''); NULL: hoop_mcp.target_statement_timeout; 0: the target''s own setting.';
+COMMENT ON COLUMN hoop_mcp.connections.connect_timeout IS 'How long connecting may take (a duration such as ''5s''); NULL: hoop_mcp.connect_timeout.';
+COMMENT ON COLUMN hoop_mcp.connections.max_rows IS 'Rows of one result an exec shows; the rest are counted, not shown.  NULL: hoop_mcp.max_rows; 0: no limit.';
 
 -- Secrets are hoop's env map: {"envvar:HOST": "<base64>", ...}.  Readable
 -- by the extension owner only; returned by connections_get to admins only;

@@ -23,7 +23,9 @@ CREATE FUNCTION hoop_mcp._connection_map(c hoop_mcp.connections, secrets jsonb) 
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT pg_catalog.jsonb_build_object(
 			'id', c.id, 'name', c.name, 'type', c.type, 'subtype', c.subtype,
-			'agent_id', c.agent_id, 'status', c.status, 'command', pg_catalog.to_jsonb(c.command))
+			'agent_id', c.agent_id, 'status', c.status, 'command', pg_catalog.to_jsonb(c.command),
+			'read_only', c.read_only, 'statement_timeout', c.statement_timeout,
+			'connect_timeout', c.connect_timeout, 'max_rows', c.max_rows)
 		|| pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
 			'secrets', CASE WHEN secrets <> '{}' THEN secrets END,
 			'tags', CASE WHEN c.tags <> '{}' THEN c.tags END,
@@ -122,6 +124,28 @@ LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 	FROM pg_catalog.jsonb_each_text(hoop_mcp._conninfo_parse($1)) kv
 $$;
 
+-- hoop_mcp's own connection settings (read_only and the limits), checked
+-- with errors that say what to give.
+CREATE FUNCTION hoop_mcp._check_limits(read_only boolean, statement_timeout text,
+									   connect_timeout text, max_rows integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF read_only IS NULL THEN
+		RAISE EXCEPTION 'read_only must be true or false' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM hoop_mcp._duration_ms(nullif(statement_timeout, ''), 'statement_timeout');
+	IF hoop_mcp._duration_ms(nullif(connect_timeout, ''), 'connect_timeout') NOT BETWEEN 1000 AND 600000 THEN
+		RAISE EXCEPTION 'connect_timeout must be between 1s and 10min' USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Leave it out to use hoop_mcp.connect_timeout.';
+	END IF;
+	IF max_rows < 0 THEN
+		RAISE EXCEPTION 'max_rows must not be negative' USING ERRCODE = 'invalid_parameter_value',
+			HINT = '0 shows every row; leave it out to use hoop_mcp.max_rows.';
+	END IF;
+END
+$$;
+
 -- Creates a database/postgres connection from a libpq connection string.
 -- The password (and every other option) is kept in connection_secrets.
 CREATE FUNCTION hoop_mcp.create_connection(name text, conninfo text,
@@ -130,7 +154,11 @@ CREATE FUNCTION hoop_mcp.create_connection(name text, conninfo text,
 										   access_schema text DEFAULT 'enabled',
 										   allowed_groups text[] DEFAULT NULL,
 										   allow_passwordless boolean DEFAULT false,
-										   allow_server_files boolean DEFAULT false)
+										   allow_server_files boolean DEFAULT false,
+										   read_only boolean DEFAULT false,
+										   statement_timeout text DEFAULT NULL,
+										   connect_timeout text DEFAULT NULL,
+										   max_rows integer DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
@@ -161,10 +189,15 @@ BEGIN
 	IF tags IS NULL OR pg_catalog.jsonb_typeof(tags) <> 'object' THEN
 		RAISE EXCEPTION 'tags must be a JSON object of strings' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	PERFORM hoop_mcp._check_limits(create_connection.read_only, create_connection.statement_timeout,
+								   create_connection.connect_timeout, create_connection.max_rows);
 	BEGIN
-		INSERT INTO hoop_mcp.connections (name, type, subtype, command, tags, access_mode_exec, access_schema)
+		INSERT INTO hoop_mcp.connections (name, type, subtype, command, tags, access_mode_exec, access_schema,
+										  read_only, statement_timeout, connect_timeout, max_rows)
 		VALUES (create_connection.name, 'database', 'postgres', hoop_mcp._default_command('postgres'),
-				create_connection.tags, create_connection.access_mode_exec, create_connection.access_schema)
+				create_connection.tags, create_connection.access_mode_exec, create_connection.access_schema,
+				create_connection.read_only, create_connection.statement_timeout,
+				create_connection.connect_timeout, create_connection.max_rows)
 		RETURNING id INTO new_id;
 	EXCEPTION
 		WHEN unique_violation THEN

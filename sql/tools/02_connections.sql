@@ -144,7 +144,11 @@ CREATE FUNCTION hoop_mcp.connections_create(name text, type text, subtype text D
 											guardrail_rules text[] DEFAULT NULL,
 											reviewers text[] DEFAULT NULL,
 											redact_types text[] DEFAULT NULL,
-											mandatory_metadata_fields text[] DEFAULT NULL)
+											mandatory_metadata_fields text[] DEFAULT NULL,
+											read_only boolean DEFAULT NULL,
+											statement_timeout text DEFAULT NULL,
+											connect_timeout text DEFAULT NULL,
+											max_rows integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
@@ -153,6 +157,8 @@ DECLARE
 	c hoop_mcp.connections;
 BEGIN
 	PERFORM hoop_mcp._require_admin();
+	PERFORM hoop_mcp._check_limits(coalesce(connections_create.read_only, false), connections_create.statement_timeout,
+								   connections_create.connect_timeout, connections_create.max_rows);
 	IF coalesce(connections_create.name, '') = '' THEN
 		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -169,7 +175,8 @@ BEGIN
 	BEGIN
 		INSERT INTO hoop_mcp.connections AS x (name, type, subtype, agent_id, command, tags,
 			access_mode_runbooks, access_mode_exec, access_mode_connect, access_schema,
-			guardrail_rules, reviewers, redact_types, mandatory_metadata_fields)
+			guardrail_rules, reviewers, redact_types, mandatory_metadata_fields,
+			read_only, statement_timeout, connect_timeout, max_rows)
 		VALUES (connections_create.name, connections_create.type, coalesce(connections_create.subtype, ''),
 			coalesce(connections_create.agent_id, ''),
 			CASE WHEN coalesce(pg_catalog.cardinality(connections_create.command), 0) > 0 THEN connections_create.command
@@ -181,7 +188,9 @@ BEGIN
 			CASE WHEN connections_create.type = 'database' THEN 'enabled' ELSE 'disabled' END,
 			coalesce(connections_create.guardrail_rules, '{}'), coalesce(connections_create.reviewers, '{}'),
 			coalesce(connections_create.redact_types, '{}'),
-			coalesce(connections_create.mandatory_metadata_fields, '{}'))
+			coalesce(connections_create.mandatory_metadata_fields, '{}'),
+			coalesce(connections_create.read_only, false), connections_create.statement_timeout,
+			connections_create.connect_timeout, connections_create.max_rows)
 		RETURNING * INTO c;
 	EXCEPTION WHEN unique_violation THEN
 		RAISE EXCEPTION 'connection already exists' USING ERRCODE = 'unique_violation';
@@ -207,7 +216,11 @@ SELECT hoop_mcp._tool('connections_create',
 		"guardrail_rules": "guardrail rule IDs",
 		"reviewers": "DEPRECATED: reviewer groups",
 		"redact_types": "data masking info types",
-		"mandatory_metadata_fields": "metadata fields every exec must carry"}');
+		"mandatory_metadata_fields": "metadata fields every exec must carry",
+		"read_only": {"type": "boolean", "description": "hoop_mcp: refuse every statement that is not a read, and run execs in a read-only transaction"},
+		"statement_timeout": "hoop_mcp: statement_timeout of the target session, e.g. \"30s\" (\"0\": the target''s own)",
+		"connect_timeout": "hoop_mcp: how long connecting may take, e.g. \"5s\"",
+		"max_rows": {"type": "integer", "description": "hoop_mcp: rows of one result shown (0: all); the rest are counted"}}');
 
 CREATE FUNCTION hoop_mcp.connections_update(name text, type text DEFAULT NULL, subtype text DEFAULT NULL,
 											agent_id text DEFAULT NULL, command text[] DEFAULT NULL,
@@ -218,7 +231,11 @@ CREATE FUNCTION hoop_mcp.connections_update(name text, type text DEFAULT NULL, s
 											guardrail_rules text[] DEFAULT NULL,
 											reviewers text[] DEFAULT NULL,
 											redact_types text[] DEFAULT NULL,
-											mandatory_metadata_fields text[] DEFAULT NULL)
+											mandatory_metadata_fields text[] DEFAULT NULL,
+											read_only boolean DEFAULT NULL,
+											statement_timeout text DEFAULT NULL,
+											connect_timeout text DEFAULT NULL,
+											max_rows integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	-- Its arguments hold secrets: no STATEMENT line in the log when it fails.
@@ -227,6 +244,8 @@ DECLARE
 	c hoop_mcp.connections;
 BEGIN
 	PERFORM hoop_mcp._require_admin();
+	PERFORM hoop_mcp._check_limits(coalesce(connections_update.read_only, false), connections_update.statement_timeout,
+								   connections_update.connect_timeout, connections_update.max_rows);
 	IF coalesce(connections_update.name, '') = '' THEN
 		RAISE EXCEPTION 'name is required' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -256,6 +275,13 @@ BEGIN
 		reviewers = coalesce(connections_update.reviewers, x.reviewers),
 		redact_types = coalesce(connections_update.redact_types, x.redact_types),
 		mandatory_metadata_fields = coalesce(connections_update.mandatory_metadata_fields, x.mandatory_metadata_fields),
+		read_only = coalesce(connections_update.read_only, x.read_only),
+		-- hoop_mcp's limits: "" goes back to the GUC's default.
+		statement_timeout = CASE WHEN connections_update.statement_timeout IS NULL THEN x.statement_timeout
+								 ELSE nullif(connections_update.statement_timeout, '') END,
+		connect_timeout = CASE WHEN connections_update.connect_timeout IS NULL THEN x.connect_timeout
+							   ELSE nullif(connections_update.connect_timeout, '') END,
+		max_rows = coalesce(connections_update.max_rows, x.max_rows),
 		updated_at = pg_catalog.now()
 	WHERE x.id = c.id
 	RETURNING * INTO c;
@@ -285,7 +311,11 @@ SELECT hoop_mcp._tool('connections_update',
 		"guardrail_rules": "guardrail rule IDs",
 		"reviewers": "DEPRECATED: reviewer groups",
 		"redact_types": "data masking info types",
-		"mandatory_metadata_fields": "metadata fields every exec must carry"}',
+		"mandatory_metadata_fields": "metadata fields every exec must carry",
+		"read_only": {"type": "boolean", "description": "hoop_mcp: refuse every statement that is not a read, and run execs in a read-only transaction"},
+		"statement_timeout": "hoop_mcp: statement_timeout of the target session, e.g. \"30s\" (\"0\": the target''s own)",
+		"connect_timeout": "hoop_mcp: how long connecting may take, e.g. \"5s\"",
+		"max_rows": {"type": "integer", "description": "hoop_mcp: rows of one result shown (0: all); the rest are counted"}}',
 	annotations => '{"destructiveHint": true}');
 
 CREATE FUNCTION hoop_mcp.connections_delete(name text) RETURNS jsonb

@@ -22,11 +22,13 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.create_user(text, text[], text, name),
 	hoop_mcp.set_user_groups(text, text[]), hoop_mcp.set_user_status(text, text),
 	hoop_mcp.create_api_key(text, text, timestamptz), hoop_mcp.revoke_api_key(text),
 	hoop_mcp.list_api_keys(text),
-	hoop_mcp.create_connection(text, text, jsonb, text, text, text[], boolean, boolean)
+	hoop_mcp.create_connection(text, text, jsonb, text, text, text[], boolean, boolean, boolean, text, text, integer)
 	TO hoop_mcp_admin;
 -- The tool functions call these through SECURITY DEFINER functions; the
 -- hand-off is called directly by exec and the schema tools.
 GRANT EXECUTE ON FUNCTION hoop_mcp._worker_call(text, jsonb) TO PUBLIC;
+-- Pure functions of their argument: anyone may ask what an input would do.
+GRANT EXECUTE ON FUNCTION hoop_mcp.analyse(text), hoop_mcp.read_only_refusal(text) TO PUBLIC;
 -- reviews_wait (C, the caller's rights) reads the review through this; it
 -- checks visibility itself.
 GRANT EXECUTE ON FUNCTION hoop_mcp._review_state(text) TO PUBLIC;

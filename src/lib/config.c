@@ -6,6 +6,8 @@
  */
 #include "lib/common.h"
 
+#include <limits.h>
+
 #include "utils/guc.h"
 
 int			hoop_port = 8009;
@@ -29,6 +31,10 @@ int			hoop_connection_timeout_s = 60;
 int			hoop_receive_timeout_s = 20;
 int			hoop_max_bodies_in_flight = 64 * 1024 * 1024;
 int			hoop_connect_timeout_s = 10;
+int			hoop_target_statement_timeout_ms = 0;
+int			hoop_target_lock_timeout_ms = 0;
+int			hoop_target_idle_in_transaction_timeout_ms = 0;
+int			hoop_max_rows = 0;
 char	   *hoop_dev_loopback_user = NULL;
 bool		hoop_durable_finish = true;
 int			hoop_lock_timeout_ms = 100;
@@ -146,6 +152,26 @@ config_define(void)
 							"Valid range is 1s to 10min.  A target that accepts TCP and never answers fails its exec after this, as psql's connect_timeout would.",
 							&hoop_connect_timeout_s, 10, 1, 600,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.target_statement_timeout",
+							"statement_timeout of target sessions, unless their connection sets its own.",
+							"0 (the default) leaves the target's own setting.  Sent when the session starts, so it beats the role's and the database's settings.",
+							&hoop_target_statement_timeout_ms, 0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.target_lock_timeout",
+							"lock_timeout of target sessions.",
+							"0 (the default) leaves the target's own setting.",
+							&hoop_target_lock_timeout_ms, 0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.target_idle_in_transaction_session_timeout",
+							"idle_in_transaction_session_timeout of target sessions.",
+							"0 (the default) leaves the target's own setting.",
+							&hoop_target_idle_in_transaction_timeout_ms, 0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.max_rows",
+							"Rows of one result an exec shows, unless its connection sets its own; the rest are counted, not shown.",
+							"0 (the default) shows every row up to hoop_mcp.max_output_bytes.",
+							&hoop_max_rows, 0, 0, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.workers",
 							"Number of MCP HTTP workers sharing the port (SO_REUSEPORT).",
 							"Valid range is 1 to 8.",

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "libpq-fe.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -31,7 +32,8 @@ static const char *const connection_sql =
 "       a.allowed_groups,"
 "       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control'),"
 "       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names)),"
-"       coalesce(s.allow_server_files, false)"
+"       coalesce(s.allow_server_files, false), c.read_only, c.statement_timeout,"
+"       c.connect_timeout, c.max_rows"
 "  FROM hoop_mcp.connections c"
 "  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
 "  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
@@ -236,6 +238,13 @@ connection_lookup(const char *name_or_id)
 	e->access_control_on = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 	e->has_rules = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
 	e->allow_server_files = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+	e->read_only = DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull));
+	e->statement_timeout_ms = heap_attisnull(tup, 15, desc) ? -1 :
+		connection_duration_ms(SPI_getvalue(tup, desc, 15), "statement_timeout");
+	e->connect_timeout_ms = heap_attisnull(tup, 16, desc) ? -1 :
+		connection_duration_ms(SPI_getvalue(tup, desc, 16), "connect_timeout");
+	e->max_rows = heap_attisnull(tup, 17, desc) ? -1 :
+		DatumGetInt32(SPI_getbinval(tup, desc, 17, &isnull));
 	e->unsafe_option = NULL;
 	e->has_password = false;
 	for (int i = 0; i < e->noptions; i++)
@@ -279,6 +288,72 @@ connection_check_options(ConnEntry *c)
 				 errmsg("connection \"%s\" has no password", c->name),
 				 errdetail("Without one, libpq would take a password from the server user's ~/.pgpass."),
 				 errhint("Give the connection a password (envvar:PASS), or ask a superuser to allow it the server's files.")));
+}
+
+/*
+ * The settings a connection's target sessions start with (libpq's
+ * options): in the startup packet they are the sessions' own defaults, so
+ * RESET and DISCARD ALL go back to them, and they beat the role's and
+ * database's.  A limit of 0 is not sent: the target's own setting holds.
+ * NULL when there is none.
+ */
+char *
+connection_session_options(ConnEntry *c)
+{
+	StringInfoData o;
+	int			statement_timeout = c->statement_timeout_ms >= 0 ?
+		c->statement_timeout_ms : hoop_target_statement_timeout_ms;
+
+	initStringInfo(&o);
+	if (c->read_only)
+		appendStringInfoString(&o, " -c default_transaction_read_only=on");
+	if (statement_timeout > 0)
+		appendStringInfo(&o, " -c statement_timeout=%d", statement_timeout);
+	if (hoop_target_lock_timeout_ms > 0)
+		appendStringInfo(&o, " -c lock_timeout=%d", hoop_target_lock_timeout_ms);
+	if (hoop_target_idle_in_transaction_timeout_ms > 0)
+		appendStringInfo(&o, " -c idle_in_transaction_session_timeout=%d",
+						 hoop_target_idle_in_transaction_timeout_ms);
+	if (o.len == 0)
+	{
+		pfree(o.data);
+		return NULL;
+	}
+	return o.data + 1;
+}
+
+/*
+ * A duration as a GUC in milliseconds reads it ('2s', '500ms', '1min'; a
+ * number alone is milliseconds), or an error naming the setting.
+ */
+int
+connection_duration_ms(const char *value, const char *setting)
+{
+	int			ms;
+	const char *hint = NULL;
+
+	if (!parse_int(value, &ms, GUC_UNIT_MS, &hint))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: \"%s\"", setting, value),
+				 errhint("%s", hint ? hint :
+						 "Give a duration such as '30s', '500ms' or '2min'; a number alone is milliseconds.")));
+	if (ms < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", setting),
+				 errhint("0 leaves it to the target's own setting.")));
+	return ms;
+}
+
+PG_FUNCTION_INFO_V1(hoop_mcp_duration_ms);
+
+/* hoop_mcp._duration_ms(value text, setting text) RETURNS integer */
+Datum
+hoop_mcp_duration_ms(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(connection_duration_ms(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+										   text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
 
 PG_FUNCTION_INFO_V1(hoop_mcp_unsafe_connection_option);

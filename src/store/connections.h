@@ -29,6 +29,10 @@ typedef struct ConnEntry
 	bool		allow_server_files; /* a superuser allowed any libpq option */
 	bool		has_password;
 	const char *unsafe_option;	/* the first option only a superuser may allow */
+	bool		read_only;		/* execs must be reads, run read-only */
+	int			statement_timeout_ms;	/* -1: hoop_mcp.target_statement_timeout */
+	int			connect_timeout_ms; /* -1: hoop_mcp.connect_timeout */
+	int			max_rows;		/* -1: hoop_mcp.max_rows */
 	int			noptions;
 	char	   *keywords[64];
 	char	   *values[64];
@@ -37,5 +41,7 @@ typedef struct ConnEntry
 extern ConnEntry *connection_lookup(const char *name_or_id);
 extern bool connection_visible(ConnEntry *c, const Actor *actor);
 extern void connection_check_options(ConnEntry *c);
+extern char *connection_session_options(ConnEntry *c);
+extern int	connection_duration_ms(const char *value, const char *setting);
 
 #endif							/* HOOP_MCP_CONNECTIONS_H */

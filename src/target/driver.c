@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "nodes/pg_list.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -33,8 +34,9 @@
 typedef enum ConnState
 {
 	TC_CONNECTING,
+	TC_PREPARING,				/* setting the session up for its job */
 	TC_BUSY,					/* running a job */
-	TC_RESETTING,				/* DISCARD ALL before going idle */
+	TC_RESETTING,				/* ROLLBACK and DISCARD ALL before going idle */
 	TC_IDLE
 } ConnState;
 
@@ -50,6 +52,8 @@ typedef struct TargetConn
 	TimestampTz idle_since;
 	TimestampTz connect_deadline;	/* while connecting */
 	int64		libpq_bytes;	/* what libpq took for its job: its share of rows_in_flight */
+	char	   *prepare_error;	/* why setting the session up failed */
+	bool		discard_next;	/* resetting: DISCARD ALL after the ROLLBACK */
 } TargetConn;
 
 struct Pool
@@ -225,6 +229,9 @@ target_job_free(TargetJob *job)
 	MemoryContextDelete(job->cxt);
 }
 
+static void drive_busy(TargetConn *tc);
+static void drive_preparing(TargetConn *tc);
+
 /* Sends the job's query on a ready connection. */
 static void
 run_job(TargetJob *job, TargetConn *tc)
@@ -232,14 +239,63 @@ run_job(TargetJob *job, TargetConn *tc)
 	MemoryContext old = MemoryContextSwitchTo(job->cxt);
 
 	tc->state = TC_BUSY;
-	tc->job = job;
-	job->tc = tc;
 	if (job->script)
 		job->run = psql_run_start(tc->conn, job->script, hoop_max_output_bytes);
 	else
 		job->run = psql_run_start_params(tc->conn, job->query, job->nparams, job->params,
 										 hoop_max_output_bytes);
+	if (job->check)
+		psql_run_set_check(job->run, job->check, job->check_arg);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * What the session is set up with before the run, in one round trip: its
+ * application_name (printable ASCII, as the server keeps it) and, for a
+ * read-only job, the read-only transaction the run goes inside.
+ */
+static char *
+prelude(TargetJob *job)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	if (job->read_only)
+		appendStringInfoString(&sql, "BEGIN READ ONLY;");
+	if (job->application_name)
+	{
+		char	   *name = pnstrdup(job->application_name, NAMEDATALEN - 1);
+
+		for (char *p = name; *p; p++)
+			if (*p < 32 || *p > 126)
+				*p = '?';
+		appendStringInfo(&sql, "SET application_name TO %s;", quote_literal_cstr(name));
+	}
+	return sql.data;
+}
+
+/* The connection is the job's: set its session up, then run the job. */
+static void
+start_job(TargetJob *job, TargetConn *tc)
+{
+	char	   *sql = prelude(job);
+
+	tc->job = job;
+	job->tc = tc;
+	if (sql[0] == '\0')
+	{
+		run_job(job, tc);
+		drive_busy(tc);
+	}
+	else
+	{
+		tc->state = TC_PREPARING;
+		tc->prepare_error = NULL;
+		if (!PQsendQuery(tc->conn, sql))
+			tc->prepare_error = pstrdup(PQerrorMessage(tc->conn));
+		drive_preparing(tc);
+	}
+	pfree(sql);
 }
 
 /* The job ended: its owner takes it from the finished list. */
@@ -270,23 +326,23 @@ job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool tru
 	dlist_push_tail(&finished, &job->node);
 }
 
-/* After a job, a connection is reset (or dropped) before reuse. */
+/*
+ * After a job, a connection is reset (or dropped) before reuse: a
+ * read-only job's transaction is rolled back first (DISCARD ALL cannot
+ * share its query string: it may not run inside a transaction block).
+ */
 static void
-release_conn(TargetConn *tc, bool reusable)
+release_conn(TargetConn *tc, bool reusable, bool rollback)
 {
 	tc->job = NULL;
 	if (!reusable || PQstatus(tc->conn) != CONNECTION_OK ||
-		PQtransactionStatus(tc->conn) != PQTRANS_IDLE ||
-		tc->pool->nidle >= POOL_MAX_IDLE)
+		tc->pool->nidle >= POOL_MAX_IDLE ||
+		!PQsendQuery(tc->conn, rollback ? "ROLLBACK" : "DISCARD ALL"))
 	{
 		close_conn(tc);
 		return;
 	}
-	if (!PQsendQuery(tc->conn, "DISCARD ALL"))
-	{
-		close_conn(tc);
-		return;
-	}
+	tc->discard_next = rollback;
 	tc->state = TC_RESETTING;
 	watch(tc, PQflush(tc->conn) == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
@@ -317,8 +373,47 @@ connected(TargetConn *tc)
 					 "HINT:  Use password authentication for this connection, or ask a superuser to create it with allow_passwordless => true.\n");
 		return;
 	}
-	run_job(job, tc);
-	watch(tc, EPOLLIN | EPOLLOUT);
+	start_job(job, tc);
+}
+
+/* The session set-up's results are in: the run starts (or the job fails). */
+static void
+drive_preparing(TargetConn *tc)
+{
+	PGresult   *res;
+	char	   *error = tc->prepare_error;
+
+	if (error == NULL && (PQflush(tc->conn) < 0 || !PQconsumeInput(tc->conn)))
+		error = pstrdup(PQerrorMessage(tc->conn));
+	while (error == NULL && !PQisBusy(tc->conn))
+	{
+		res = PQgetResult(tc->conn);
+		if (res == NULL)
+		{
+			run_job(tc->job, tc);
+			drive_busy(tc);
+			return;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			error = pstrdup(PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	if (error == NULL)
+	{
+		watch(tc, PQflush(tc->conn) == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+		return;
+	}
+	{
+		TargetJob  *job = tc->job;
+		size_t		len = strlen(error);
+		char	   *out;
+
+		if (len > 0 && error[len - 1] == '\n')
+			len--;
+		out = psprintf("psql: error: %.*s\n", (int) len, error);
+		fail_connect(job, tc, out);
+		pfree(out);
+	}
 }
 
 static void
@@ -401,10 +496,11 @@ drive_busy(TargetConn *tc)
 		bool		truncated;
 		int			exit_code;
 		const char *out = psql_run_output(job->run, &len, &truncated, &exit_code);
-		bool		reusable = psql_run_conn_ok(job->run);
+		bool		read_only = job->read_only;
+		bool		reusable = psql_run_conn_ok(job->run, read_only);
 
 		job_done(job, out, len, exit_code, truncated);
-		release_conn(tc, reusable);
+		release_conn(tc, reusable, read_only);
 	}
 }
 
@@ -441,6 +537,17 @@ drive_quiet(TargetConn *tc)
 				close_conn(tc);
 				return;
 			}
+			if (tc->discard_next)
+			{
+				tc->discard_next = false;
+				if (!PQsendQuery(tc->conn, "DISCARD ALL"))
+				{
+					close_conn(tc);
+					return;
+				}
+				watch(tc, PQflush(tc->conn) == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+				return;
+			}
 			tc->state = TC_IDLE;
 			tc->idle_since = GetCurrentTimestamp();
 			dlist_push_head(&tc->pool->idle, &tc->node);
@@ -461,6 +568,9 @@ drive(TargetConn *tc)
 	{
 		case TC_CONNECTING:
 			drive_connecting(tc);
+			break;
+		case TC_PREPARING:
+			drive_preparing(tc);
 			break;
 		case TC_BUSY:
 			drive_busy(tc);
@@ -489,9 +599,7 @@ target_start(TargetJob *job)
 	{
 		tc = dlist_container(TargetConn, node, dlist_pop_head_node(&pool->idle));
 		pool->nidle--;
-		tc->job = job;
-		run_job(job, tc);
-		drive_busy(tc);
+		start_job(job, tc);
 		return;
 	}
 
@@ -501,6 +609,7 @@ target_start(TargetJob *job)
 	tc->job = job;
 	tc->state = TC_CONNECTING;
 	tc->connect_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   job->connect_timeout_ms > 0 ? job->connect_timeout_ms :
 													   hoop_connect_timeout_s * 1000);
 	tc->conn = PQconnectStartParams(pool->keywords, pool->values, 0);
 	if (tc->conn == NULL)

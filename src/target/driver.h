@@ -8,6 +8,8 @@
 #include "lib/ilist.h"
 #include "utils/timestamp.h"
 
+#include "target/psql_run.h"
+
 struct PsqlRun;
 typedef struct Pool Pool;
 
@@ -23,6 +25,11 @@ typedef struct TargetJob
 	const char *query;			/* a query with parameters */
 	int			nparams;
 	const char **params;
+	bool		read_only;		/* run in BEGIN READ ONLY ... ROLLBACK */
+	const char *application_name;	/* the target session's, for the run */
+	PsqlCheckFn check;			/* looks at each statement before it is sent */
+	void	   *check_arg;
+	int			connect_timeout_ms; /* 0: hoop_mcp.connect_timeout */
 
 	/* Set by the driver once done */
 	bool		done;

@@ -59,6 +59,11 @@ struct PsqlRun
 	const char *copy_data;
 	size_t		copy_len;
 
+	/* the caller's check of each statement before it is sent */
+	PsqlCheckFn check_fn;
+	void	   *check_arg;
+	int			nsent;
+
 	/* parameterised single query */
 	char	   *param_query;
 	int			nparams;
@@ -266,6 +271,16 @@ psql_run_start_params(PGconn *conn, const char *query, int nparams,
 }
 
 /*
+ * Have fn look at each statement before it is sent (psql_run.h).
+ */
+void
+psql_run_set_check(PsqlRun *run, PsqlCheckFn fn, void *arg)
+{
+	run->check_fn = fn;
+	run->check_arg = arg;
+}
+
+/*
  * Put back what we changed on the connection.
  */
 static void
@@ -407,6 +422,20 @@ send_query(PsqlRun *run, const char *query)
 	run->err_reported = 0;
 	run->tab.started = false;
 	run->tab.nrows = 0;
+
+	if (run->check_fn && !run->param_query)
+	{
+		const char *scs = PQparameterStatus(run->conn, "standard_conforming_strings");
+		const char *refusal = run->check_fn(run->check_arg, query, ++run->nsent,
+											scs != NULL && strcmp(scs, "on") == 0);
+
+		if (refusal)
+		{
+			print_error(run, refusal);
+			finish_run(run, EXIT_PSQL);
+			return false;
+		}
+	}
 
 	if (run->param_query)
 		ok = PQsendQueryParams(run->conn, run->param_query, run->nparams,
@@ -906,8 +935,10 @@ psql_run_abort(PsqlRun *run, const char *msg)
  * Can the caller run something else on this connection?
  */
 bool
-psql_run_conn_ok(PsqlRun *run)
+psql_run_conn_ok(PsqlRun *run, bool own_transaction)
 {
+	PGTransactionStatusType ts;
+
 	if (run->conn_lost || PQstatus(run->conn) != CONNECTION_OK)
 		return false;
 	/*
@@ -917,7 +948,10 @@ psql_run_conn_ok(PsqlRun *run)
 	 */
 	if (run->widest > PSQL_RUN_POOL_MAX_ROW)
 		return false;
-	return PQtransactionStatus(run->conn) == PQTRANS_IDLE;
+	ts = PQtransactionStatus(run->conn);
+	if (own_transaction)
+		return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+	return ts == PQTRANS_IDLE;
 }
 
 /*

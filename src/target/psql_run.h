@@ -106,9 +106,11 @@ extern const char *psql_run_output(PsqlRun *run, size_t *len,
 /*
  * After DONE: whether the connection can be reused for another run: false
  * when the connection was lost or a transaction block was left open
- * (psql would have ended the session, rolling it back).
+ * (psql would have ended the session, rolling it back).  A caller that
+ * opened a transaction around the run, and ends it itself, passes
+ * own_transaction: the run must then have left it open.
  */
-extern bool psql_run_conn_ok(PsqlRun *run);
+extern bool psql_run_conn_ok(PsqlRun *run, bool own_transaction);
 
 /*
  * Release the run.  While a run is active it owns the connection's notice
@@ -125,5 +127,35 @@ extern void psql_run_free(PsqlRun *run);
  * psql exits with code 2 in that case.  Result is palloc'd.
  */
 extern char *psql_connect_failure_output(PGconn *conn);
+
+/*
+ * The statements of a script as a run would send them, for a caller that
+ * looks at them first: psql_split_script calls fn on each, which says
+ * what follows it.  Variables stand as placeholders (hoop_var, 'hoop_var'
+ * or "hoop_var"); the split ends at a meta-command as a run does.
+ */
+typedef enum
+{
+	PSQL_SPLIT_NEXT,			/* go on with the next statement */
+	PSQL_SPLIT_COPY_DATA,		/* a COPY FROM STDIN: its data lines follow */
+	PSQL_SPLIT_COPY_BINARY,		/* ... in binary: the rest is data */
+	PSQL_SPLIT_STOP
+} PsqlSplitAction;
+
+typedef PsqlSplitAction (*PsqlStatementFn) (void *arg, const char *query, int lineno);
+
+extern void psql_split_script(const char *input, PsqlStatementFn fn, void *arg);
+
+/*
+ * A check of each statement right before it is sent: NULL lets it go,
+ * a message stops the run there (printed as psql prints its own errors,
+ * exit code 1) and the statement is not sent.  number counts the
+ * statements sent, from 1; std_strings is the session's
+ * standard_conforming_strings.
+ */
+typedef const char *(*PsqlCheckFn) (void *arg, const char *query, int number,
+									bool std_strings);
+
+extern void psql_run_set_check(PsqlRun *run, PsqlCheckFn fn, void *arg);
 
 #endif							/* PSQL_RUN_H */

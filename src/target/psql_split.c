@@ -1114,3 +1114,72 @@ psql_scan_copy_rest(PsqlScanner *sc, const char **data, size_t *len)
 	*len = sc->input_len - sc->next_line;
 	sc->next_line = sc->input_len;
 }
+
+/*
+ * The placeholder a variable gets when a script is split before it runs:
+ * its value is not known yet, so it stands for one of the right kind.
+ */
+static char *
+placeholder_hook(void *arg, const char *name, PsqlQuote quote)
+{
+	switch (quote)
+	{
+		case PSQL_QUOTE_LITERAL:
+			return pstrdup("'hoop_var'");
+		case PSQL_QUOTE_IDENT:
+			return pstrdup("\"hoop_var\"");
+		default:
+			return pstrdup("hoop_var");
+	}
+}
+
+/*
+ * Split a script as psql_run would send it (UTF8, standard conforming
+ * strings, variables as placeholders) and hand each statement to fn.  The
+ * split ends where the run would end: at a meta-command (\q and \quit
+ * send what the buffer holds first), or when fn says to stop.  After a
+ * COPY ... FROM STDIN, fn says whether its data follows, so that the data
+ * is not taken for statements.
+ */
+void
+psql_split_script(const char *input, PsqlStatementFn fn, void *arg)
+{
+	PsqlScanner sc;
+	bool		more = true;
+
+	psql_scan_init(&sc, input, placeholder_hook, NULL);
+	while (more)
+	{
+		PsqlScanEvent ev = psql_scan_next(&sc, PG_UTF8, true);
+		PsqlSplitAction action;
+		const char *data;
+		size_t		len;
+
+		if (ev == PSQL_SCAN_BACKSLASH)
+		{
+			char	   *cmd = psql_scan_slash_command(&sc);
+
+			more = false;
+			if (strcmp(cmd, "q") != 0 && strcmp(cmd, "quit") != 0)
+				sc.query.len = 0;
+			pfree(cmd);
+		}
+		else if (ev == PSQL_SCAN_EOF)
+			more = false;
+		if (sc.query.len == 0)
+			continue;
+		action = fn(arg, sc.query.data, sc.lineno);
+		if (action == PSQL_SPLIT_STOP)
+			break;
+		if (action == PSQL_SPLIT_COPY_DATA)
+		{
+			while (psql_scan_copy_line(&sc, &data, &len) &&
+				   !((len == 3 && memcmp(data, "\\.\n", 3) == 0) ||
+					 (len == 4 && memcmp(data, "\\.\r\n", 4) == 0)))
+				;
+		}
+		else if (action == PSQL_SPLIT_COPY_BINARY)
+			psql_scan_copy_rest(&sc, &data, &len);
+	}
+	psql_scan_free(&sc);
+}

@@ -19,6 +19,7 @@
 #include "ipc/workers.h"
 #include "lib/json.h"
 #include "lib/subxact.h"
+#include "policy/read_only.h"
 #include "store/extension.h"
 #include "store/plans.h"
 #include "store/sessions.h"
@@ -187,18 +188,42 @@ exec_expire(ToolJob *tj)
 	tool_job_answer(tj);
 }
 
-/* The job that runs input in session session_id; it starts after the commit. */
+/*
+ * The job that runs input in session session_id; it starts after the
+ * commit.  On a read-only connection each statement is checked again
+ * right before it is sent, as the target gets it.
+ */
 static void
 exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *input, bool review)
 {
 	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, sizeof(ExecJob));
+	TargetJob  *job = ej->base.job;
 
 	ej->base.finish = exec_finish;
 	ej->base.expire = exec_expire;
-	ej->base.job->script = MemoryContextStrdup(ej->base.job->cxt, input);
+	job->script = MemoryContextStrdup(job->cxt, input);
+	job->application_name = MemoryContextStrdup(job->cxt,
+												tool_application_name(req, hoop_uuid_text(session_id)));
+	if (c->read_only)
+		job->check = read_only_check;
 	ej->session.id = *session_id;
 	ej->session.review = review;
 	tool_job_wait(&ej->base, hoop_exec_wait_timeout_ms);
+}
+
+/*
+ * Why input may not run on c, or NULL.  A refusal ends with a newline, as
+ * the same refusal does when it comes from the check before a statement
+ * is sent.
+ */
+static char *
+exec_refusal(ConnEntry *c, const char *input)
+{
+	char	   *refusal;
+
+	if (!c->read_only || (refusal = read_only_refusal(input)) == NULL)
+		return NULL;
+	return psprintf("%s\n", refusal);
 }
 
 /*
@@ -229,7 +254,10 @@ tool_exec(Request *req, JsonbContainer *args)
 						   c->type, c->subtype);
 
 	if (refusal == NULL)
+	{
 		connection_check_options(c);
+		refusal = exec_refusal(c, input);
+	}
 	hoop_random_uuid(&session_id);
 	if (refusal == NULL && c->has_rules && exec_gated(req, &session_id, c, input, metadata))
 		return;
@@ -263,6 +291,7 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 	pg_uuid_t	session_id;
 	char	   *connection_name;
 	char	   *input;
+	char	   *refusal;
 	ConnEntry  *c;
 
 	sqlargs[0] = id ? CStringGetTextDatum(id) : (Datum) 0;
@@ -292,5 +321,21 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
 						c->type, c->subtype)));
 	connection_check_options(c);
+	refusal = exec_refusal(c, input);
+	if (refusal)
+	{
+		/* Read-only since the review was asked for: its session ends refused. */
+		SessionEnd	end = {0};
+
+		end.id = session_id;
+		end.output = refusal;
+		end.output_len = strlen(refusal);
+		end.exit_code = 1;
+		end.review = true;
+		sessions_finish(&end);
+		sessions_mark_review_executed(&session_id);
+		request_outcome_json(req, exec_envelope(&session_id, true, refusal, strlen(refusal), 1, false, 0));
+		return;
+	}
 	exec_start(req, c, &session_id, input, true);
 }

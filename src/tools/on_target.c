@@ -52,9 +52,10 @@ tool_connection(Request *req, const char *name)
 ToolJob *
 tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 {
-	const char *keywords[66];
-	const char *values[66];
+	const char *keywords[67];
+	const char *values[67];
 	int			n = 0;
+	char	   *session_options = connection_session_options(c);
 	TargetJob  *job;
 	ToolJob    *tj;
 
@@ -63,21 +64,49 @@ tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 		if (dbname && strcmp(c->keywords[i], "dbname") == 0)
 			continue;
 		keywords[n] = c->keywords[i];
-		values[n++] = c->values[i];
+		values[n] = c->values[i];
+		/* The connection's own options first: hoop_mcp's come last and win. */
+		if (session_options && strcmp(keywords[n], "options") == 0)
+		{
+			values[n] = psprintf("%s %s", values[n], session_options);
+			session_options = NULL;
+		}
+		n++;
 	}
 	if (dbname)
 	{
 		keywords[n] = "dbname";
 		values[n++] = dbname;
 	}
+	if (session_options)
+	{
+		keywords[n] = "options";
+		values[n++] = session_options;
+	}
 	/* Connections are pooled per user: no exec sees another user's session state. */
 	job = target_job_new(req->cxt, keywords, values, n, c->allow_passwordless,
 						 hoop_uuid_text(&req->actor.id));
+	job->read_only = c->read_only;
+	job->connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 0;
+	job->application_name = MemoryContextStrdup(job->cxt,
+												tool_application_name(req, req->tool_name));
 	tj = MemoryContextAllocZero(job->cxt, size);
 	tj->req = req;
 	tj->job = job;
 	job->owner = tj;
 	return tj;
+}
+
+/*
+ * What the target's pg_stat_activity, logs and pg_stat_statements show
+ * for a job: "hoop_mcp/<what>/<user>", where what is the exec's session
+ * id or the tool's name; the server keeps 63 bytes of it.
+ */
+char *
+tool_application_name(Request *req, const char *what)
+{
+	return psprintf("hoop_mcp/%s/%s", what ? what : "tool",
+					req->actor.email ? req->actor.email : req->actor.subject);
 }
 
 /* The request went away: nobody waits for its job any more. */

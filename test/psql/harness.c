@@ -170,7 +170,7 @@ main(int argc, char **argv)
 	if (truncated)
 		fprintf(stderr, "[truncated]\n");
 	if (getenv("HARNESS_SHOW_CONN_OK"))
-		fprintf(stderr, "[conn_ok=%d]\n", psql_run_conn_ok(run) ? 1 : 0);
+		fprintf(stderr, "[conn_ok=%d]\n", psql_run_conn_ok(run, false) ? 1 : 0);
 	psql_run_free(run);
 	PQfinish(conn);
 	return exit_code;

@@ -1,0 +1,13 @@
+/*
+ * read_only.h
+ *		Read-only connections: what may run on them (read_only.c).
+ */
+#ifndef HOOP_MCP_READ_ONLY_H
+#define HOOP_MCP_READ_ONLY_H
+
+#include "policy/analyse.h"
+
+extern char *read_only_refusal(const char *input);
+extern const char *read_only_check(void *arg, const char *query, int number, bool std_strings);
+
+#endif							/* HOOP_MCP_READ_ONLY_H */
