@@ -7,6 +7,7 @@
 #   sudo bench/run.sh                     hoop + floor (+ peers if installed)
 #   REPS=5 DUR=10 sudo bench/run.sh
 #   TARGETS="floor extra" sudo bench/run.sh   skip the peers
+#   BENCH_CONNECTION=bench-ro sudo bench/run.sh   exec on a read-only connection
 #
 # The cluster keeps PostgreSQL's default durability (fsync and
 # synchronous_commit on): every session row is flushed before its query
@@ -60,6 +61,12 @@ SELECT hoop_mcp.create_user('bench@example.com', '{admin}', 'Bench');
 SELECT hoop_mcp.create_connection('bench-pg', 'host=127.0.0.1 port=$PGPORT dbname=bench user=postgres',
                                   allow_passwordless => true);
 SQL
+# BENCH_CONNECTION=bench-ro: the same target as a read-only connection
+# (every exec analysed, run in BEGIN READ ONLY ... ROLLBACK).
+if [ "${BENCH_CONNECTION:-bench-pg}" = bench-ro ]; then
+	"${P[@]}" -d postgres -o /dev/null -c "SELECT hoop_mcp.create_connection('bench-ro',
+		'host=127.0.0.1 port=$PGPORT dbname=bench user=postgres', allow_passwordless => true, read_only => true)"
+fi
 KEY=$("${P[@]}" -d postgres -At -c "SELECT hoop_mcp.create_api_key('bench@example.com')")
 cat >"$BENCH_STATE/cluster.env" <<EOF
 PGDIR=$DIR
@@ -85,7 +92,7 @@ done
 
 echo "hoop_mcp at http://127.0.0.1:$HTTP_PORT/api/mcp, PostgreSQL on $PGPORT, targets: $TARGETS"
 EXTRA_NAME=hoop EXTRA_URL=http://127.0.0.1:$HTTP_PORT/api/mcp EXTRA_TOOL=exec EXTRA_ARGKEY=input \
-	EXTRA_BASE_ARGS='{"connection_name":"bench-pg"}' EXTRA_HEADER="Authorization: Bearer $KEY" \
+	EXTRA_BASE_ARGS="{\"connection_name\":\"${BENCH_CONNECTION:-bench-pg}\"}" EXTRA_HEADER="Authorization: Bearer $KEY" \
 	TARGETS="$TARGETS" REPS=${REPS:-3} DUR=${DUR:-10} WARM=${WARM:-2} \
 	OUT=${OUT:-$BENCH_STATE/results-$(date +%Y%m%d-%H%M%S).jsonl} "$PEERS/bench.sh"
 

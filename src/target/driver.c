@@ -246,6 +246,8 @@ run_job(TargetJob *job, TargetConn *tc)
 										 hoop_max_output_bytes);
 	if (job->check)
 		psql_run_set_check(job->run, job->check, job->check_arg);
+	if (job->max_rows > 0)
+		psql_run_set_max_rows(job->run, job->max_rows);
 	MemoryContextSwitchTo(old);
 }
 
@@ -311,6 +313,7 @@ job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool tru
 	copy[len] = '\0';
 	if (job->run)
 	{
+		job->rows_hidden = psql_run_rows_hidden(job->run);
 		psql_run_free(job->run);
 		job->run = NULL;
 	}

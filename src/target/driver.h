@@ -30,13 +30,15 @@ typedef struct TargetJob
 	PsqlCheckFn check;			/* looks at each statement before it is sent */
 	void	   *check_arg;
 	int			connect_timeout_ms; /* 0: hoop_mcp.connect_timeout */
+	long		max_rows;		/* rows of one result shown; 0: all */
 
 	/* Set by the driver once done */
 	bool		done;
 	int			exit_code;		/* psql's: 0 ok, 1 error, 2 connection failure */
 	const char *output;			/* as psql would print it, NUL bytes replaced */
 	size_t		output_len;
-	bool		truncated;
+	bool		truncated;		/* cut at hoop_mcp.max_output_bytes */
+	long		rows_hidden;	/* rows past max_rows, counted, not shown */
 	long		elapsed_ms;
 
 	/* The driver's own */

@@ -28,6 +28,8 @@ psql_out_init(PsqlOut *out, size_t limit)
 	out->logical_len = 0;
 	out->committed = 0;
 	out->inprog = 0;
+	out->max_rows = 0;
+	out->rows_hidden = 0;
 }
 
 /* How many of the logical bytes are stored */
@@ -192,7 +194,8 @@ psql_log_line(PsqlOut *out, const char *msg, bool insert)
  * whole result), printing the header first if this is the first part.
  * Unaligned format: header line of names joined by the field separator,
  * then one line per row; NULL prints as an empty string.  A result with
- * no columns prints no row lines at all.
+ * no columns prints no row lines at all.  Rows past out->max_rows are
+ * counted (the footer shows them) but not printed.
  */
 void
 psql_table_rows(PsqlOut *out, PsqlTable *tab, const PGresult *res)
@@ -215,6 +218,12 @@ psql_table_rows(PsqlOut *out, PsqlTable *tab, const PGresult *res)
 
 	for (r = 0; r < nrows; r++)
 	{
+		if (out->max_rows > 0 && tab->nrows >= out->max_rows)
+		{
+			out->rows_hidden++;
+			tab->nrows++;
+			continue;
+		}
 		if (ncols > 0)
 		{
 			psql_out_append(out, "\n", 1);

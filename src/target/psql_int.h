@@ -169,6 +169,8 @@ typedef struct PsqlOut
 	size_t		logical_len;
 	size_t		committed;
 	size_t		inprog;
+	long		max_rows;		/* rows of one result printed; 0 = all */
+	long		rows_hidden;	/* rows counted past max_rows, not printed */
 } PsqlOut;
 
 /* State of the result set being formatted */

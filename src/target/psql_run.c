@@ -270,6 +270,18 @@ psql_run_start_params(PGconn *conn, const char *query, int nparams,
 	return run;
 }
 
+void
+psql_run_set_max_rows(PsqlRun *run, long max_rows)
+{
+	run->out.max_rows = max_rows;
+}
+
+long
+psql_run_rows_hidden(PsqlRun *run)
+{
+	return run->out.rows_hidden;
+}
+
 /*
  * Have fn look at each statement before it is sent (psql_run.h).
  */

@@ -84,6 +84,14 @@ extern PsqlRun *psql_run_start_params(PGconn *conn, const char *query,
 									  size_t output_limit);
 
 /*
+ * Print at most max_rows rows of each result (0: all); the rest are
+ * counted in its "(N rows)" footer and in psql_run_rows_hidden.  psql has
+ * no such setting: a run with one prints less than psql would.
+ */
+extern void psql_run_set_max_rows(PsqlRun *run, long max_rows);
+extern long psql_run_rows_hidden(PsqlRun *run);
+
+/*
  * Advance the run.  Call right after start and then whenever the socket
  * is ready for what the previous call asked for.  Never blocks.
  */

@@ -148,6 +148,42 @@ mark_review_executed(void *arg)
 	sessions_mark_review_executed(&((SessionEnd *) arg)->id);
 }
 
+/*
+ * Output that was cut, as the agent gets it: up to its last whole line,
+ * then one line that says what was left out and why, so that nobody takes
+ * it for all there was.
+ */
+static void
+exec_output_shown(TargetJob *job, SessionEnd *end)
+{
+	StringInfoData out;
+	size_t		len = job->output_len;
+
+	end->output = job->output;
+	end->output_len = len;
+	end->truncated = job->truncated || job->rows_hidden > 0;
+	if (!end->truncated)
+		return;
+	if (job->truncated)
+		while (len > 0 && job->output[len - 1] != '\n')
+			len--;
+	initStringInfo(&out);
+	appendBinaryStringInfo(&out, job->output, len);
+	if (out.len > 0 && out.data[out.len - 1] != '\n')
+		appendStringInfoChar(&out, '\n');
+	appendStringInfoString(&out, "hoop_mcp: output truncated:");
+	if (job->rows_hidden > 0)
+		appendStringInfo(&out, " %ld row%s past max_rows (%ld) not shown, but counted in the row counts%s",
+						 job->rows_hidden, job->rows_hidden == 1 ? "" : "s", job->max_rows,
+						 job->truncated ? ";" : "");
+	if (job->truncated)
+		appendStringInfo(&out, " the rest past hoop_mcp.max_output_bytes (%d kB) not shown",
+						 hoop_max_output_bytes / 1024);
+	appendStringInfoChar(&out, '\n');
+	end->output = out.data;
+	end->output_len = out.len;
+}
+
 /* The query ended: finish its session, then answer whoever still waits. */
 static void
 exec_finish(ToolJob *tj)
@@ -155,9 +191,7 @@ exec_finish(ToolJob *tj)
 	ExecJob    *ej = (ExecJob *) tj;
 	TargetJob  *job = tj->job;
 
-	ej->session.output = job->output;
-	ej->session.output_len = job->output_len;
-	ej->session.truncated = job->truncated;
+	exec_output_shown(job, &ej->session);
 	ej->session.exit_code = job->exit_code;
 	ej->session.elapsed_ms = job->elapsed_ms;
 	if (extension_ready() &&
@@ -168,8 +202,8 @@ exec_finish(ToolJob *tj)
 	if (tj->req)
 	{
 		request_outcome_json(tj->req,
-							 exec_envelope(&ej->session.id, ej->session.review, job->output,
-										   job->output_len, job->exit_code, job->truncated,
+							 exec_envelope(&ej->session.id, ej->session.review, ej->session.output,
+										   ej->session.output_len, job->exit_code, ej->session.truncated,
 										   job->elapsed_ms));
 		tool_job_answer(tj);
 	}
@@ -206,6 +240,7 @@ exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *
 												tool_application_name(req, hoop_uuid_text(session_id)));
 	if (c->read_only)
 		job->check = read_only_check;
+	job->max_rows = c->max_rows >= 0 ? c->max_rows : hoop_max_rows;
 	ej->session.id = *session_id;
 	ej->session.review = review;
 	tool_job_wait(&ej->base, hoop_exec_wait_timeout_ms);

@@ -62,17 +62,43 @@ test('output is what psql prints for the same script', async () => {
 	assert.equal(r.output, want.stdout);
 });
 
-test('output over hoop_mcp.max_output_bytes is cut and flagged truncated', async () => {
+const BYTES_CUT = (kb) => `hoop_mcp: output truncated: the rest past hoop_mcp.max_output_bytes (${kb} kB) not shown\n`;
+
+test('output over hoop_mcp.max_output_bytes is cut at a row boundary, flagged truncated and says so', async () => {
 	const limit = Number(psql("SELECT setting FROM pg_settings WHERE name = 'hoop_mcp.max_output_bytes'"));
 	const r = await exec('alice', `select repeat('x', ${limit + 1000}) as big`);
 	assert.equal(r.truncated, true);
-	assert.ok(Buffer.byteLength(r.output) <= limit, `${Buffer.byteLength(r.output)} > ${limit}`);
-	assert.ok(r.output.startsWith('big\nxxxx'));
+	assert.equal(r.output, 'big\n' + BYTES_CUT(limit / 1024), 'the row that did not fit is left out whole');
+	const rows = await exec('alice', `select g, repeat('y', 100) as pad from generate_series(1, ${limit / 50}) g`);
+	assert.equal(rows.truncated, true);
+	const lines = rows.output.split('\n');
+	assert.equal(lines.at(-1), '');
+	assert.equal(lines.at(-2) + '\n', BYTES_CUT(limit / 1024));
+	assert.match(lines.at(-3), /^\d+\ty{100}$/, 'the last row shown is whole');
+	assert.ok(Buffer.byteLength(rows.output) <= limit + 200);
 	const s = session(r.session_id);
 	assert.equal(s.output_truncated, true);
 	assert.equal(s.output, r.output);
 	const small = await exec('alice', `select repeat('x', 10) as small`);
 	assert.equal(small.truncated, false);
+});
+
+test('max_rows shows that many rows of each result, counts the rest and says so', async () => {
+	const name = `${P}-rows`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(name)}, ${lit(`host=127.0.0.1 port=${PGPORT} dbname=shop user=postgres password=postgres`)}, max_rows => 2)`);
+	const r = await callJson(clients.admin, 'exec', { connection_name: name,
+		input: 'select g from generate_series(1, 5) g; select 1 as one; select g from generate_series(1, 3) g;' });
+	assert.equal(r.status, 'completed');
+	assert.equal(r.truncated, true);
+	assert.equal(r.output, 'g\n1\n2\n(5 rows)\none\n1\n(1 row)\ng\n1\n2\n(3 rows)\n' +
+		'hoop_mcp: output truncated: 4 rows past max_rows (2) not shown, but counted in the row counts\n');
+	const s = session(r.session_id);
+	assert.equal(s.output, r.output);
+	assert.equal(s.output_truncated, true);
+	const few = await callJson(clients.admin, 'exec', { connection_name: name, input: 'select 1 as a' });
+	assert.equal(few.truncated, false);
+	assert.equal(few.output, 'a\n1\n(1 row)\n');
+	psql(`DELETE FROM hoop_mcp.connections WHERE name = ${lit(name)}`);
 });
 
 test('failed envelope: SQL error → status failed, exit_code 3, stops at the error', async () => {
