@@ -192,9 +192,7 @@ const_false(Node *arg)
 			return intVal(&c->val) == 0;
 		if (IsA(&c->val, Boolean))
 			return !boolVal(&c->val);
-		if (IsA(&c->val, String))
-			return pg_strcasecmp(strVal(&c->val), "false") == 0 ||
-				pg_strcasecmp(strVal(&c->val), "off") == 0;
+		arg = &c->val.node;
 	}
 	if (arg && IsA(arg, String))
 		return pg_strcasecmp(strVal(arg), "false") == 0 ||
@@ -242,14 +240,11 @@ describe_set(Walk *w, VariableSetStmt *set)
 	s->kind = STMT_SET;
 	if (set->kind == VAR_RESET_ALL)
 		s->setting = "all";
-	else if (set->kind == VAR_SET_MULTI)
-	{
-		/* SET TRANSACTION, SET SESSION CHARACTERISTICS AS TRANSACTION */
-		s->setting = keep(w, asc_tolower(set->name, strlen(set->name)));
-		s->read_write = options_read_write(set->args);
-	}
 	else
 		s->setting = keep(w, asc_tolower(set->name, strlen(set->name)));
+	/* SET TRANSACTION, SET SESSION CHARACTERISTICS AS TRANSACTION */
+	if (set->kind == VAR_SET_MULTI)
+		s->read_write = options_read_write(set->args);
 }
 
 static void

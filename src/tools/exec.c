@@ -230,14 +230,12 @@ exec_expire(ToolJob *tj)
 static void
 exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *input, bool review)
 {
-	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, sizeof(ExecJob));
+	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, hoop_uuid_text(session_id), sizeof(ExecJob));
 	TargetJob  *job = ej->base.job;
 
 	ej->base.finish = exec_finish;
 	ej->base.expire = exec_expire;
 	job->script = MemoryContextStrdup(job->cxt, input);
-	job->application_name = MemoryContextStrdup(job->cxt,
-												tool_application_name(req, hoop_uuid_text(session_id)));
 	if (c->read_only)
 		job->check = read_only_check;
 	job->max_rows = c->max_rows >= 0 ? c->max_rows : hoop_max_rows;

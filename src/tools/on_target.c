@@ -45,12 +45,24 @@ tool_connection(Request *req, const char *name)
 }
 
 /*
+ * What the target's pg_stat_activity, logs and pg_stat_statements show
+ * for a job: "hoop_mcp/<what>/<user>", where what is the exec's session
+ * id or the tool's name; the server keeps 63 bytes of it.
+ */
+static char *
+tool_application_name(Request *req, const char *what)
+{
+	return psprintf("hoop_mcp/%s/%s", what ? what : "tool",
+					req->actor.email ? req->actor.email : req->actor.subject);
+}
+
+/*
  * A job on connection c (on database dbname instead of the connection's,
  * if given: hoop's schema tools run \c), with a zeroed tool struct of the
- * given size around it.
+ * given size around it.  what names it on the target (tool_application_name).
  */
 ToolJob *
-tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
+tool_job_new(Request *req, ConnEntry *c, const char *dbname, const char *what, Size size)
 {
 	const char *keywords[67];
 	const char *values[67];
@@ -88,8 +100,7 @@ tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 						 hoop_uuid_text(&req->actor.id));
 	job->read_only = c->read_only;
 	job->connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 0;
-	job->application_name = MemoryContextStrdup(job->cxt,
-												tool_application_name(req, req->tool_name));
+	job->application_name = MemoryContextStrdup(job->cxt, tool_application_name(req, what));
 	tj = MemoryContextAllocZero(job->cxt, size);
 	tj->req = req;
 	tj->job = job;
@@ -97,17 +108,6 @@ tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size)
 	return tj;
 }
 
-/*
- * What the target's pg_stat_activity, logs and pg_stat_statements show
- * for a job: "hoop_mcp/<what>/<user>", where what is the exec's session
- * id or the tool's name; the server keeps 63 bytes of it.
- */
-char *
-tool_application_name(Request *req, const char *what)
-{
-	return psprintf("hoop_mcp/%s/%s", what ? what : "tool",
-					req->actor.email ? req->actor.email : req->actor.subject);
-}
 
 /* The request went away: nobody waits for its job any more. */
 static void

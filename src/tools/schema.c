@@ -140,7 +140,7 @@ schema_begin(Request *req, JsonbContainer *args, const char *what, bool needs_da
 	if (needs_table)
 		tool_require(table, "table");
 
-	sj = (SchemaJob *) tool_job_new(req, c, database, sizeof(SchemaJob));
+	sj = (SchemaJob *) tool_job_new(req, c, database, req->tool_name, sizeof(SchemaJob));
 	cxt = sj->base.job->cxt;
 	sj->base.finish = schema_finish;
 	sj->base.expire = schema_expire;

@@ -32,8 +32,8 @@ struct ToolJob
 /* on_target.c */
 extern void tool_require(const char *value, const char *name);
 extern ConnEntry *tool_connection(Request *req, const char *name);
-extern ToolJob *tool_job_new(Request *req, ConnEntry *c, const char *dbname, Size size);
-extern char *tool_application_name(Request *req, const char *what);
+extern ToolJob *tool_job_new(Request *req, ConnEntry *c, const char *dbname, const char *what,
+							 Size size);
 extern void tool_job_wait(ToolJob *tj, int timeout_ms);
 extern void tool_job_answer(ToolJob *tj);
 
