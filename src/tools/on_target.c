@@ -45,7 +45,7 @@ tool_connection(Request *req, const char *name)
 }
 
 /*
- * What the target's pg_stat_activity, logs and pg_stat_statements show
+ * What the target's pg_stat_activity and logs (%a) show
  * for a job: "hoop_mcp/<what>/<user>", where what is the exec's session
  * id or the tool's name; the server keeps 63 bytes of it.
  */
