@@ -66,6 +66,15 @@ struct Pool
 	int			nidle;
 };
 
+/*
+ * TCP keepalives on every target connection unless it sets its own: a
+ * target that vanished (a cable, a failover) ends its exec in about a
+ * minute and a half, not after the kernel's two hours.
+ */
+static const char *const keepalive_keywords[] = {"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"};
+static const char *const keepalive_values[] = {"1", "60", "10", "3"};
+#define KEEPALIVES lengthof(keepalive_keywords)
+
 static int	epfd = -1;
 static List *pools = NIL;
 static MemoryContext target_cxt = NULL;
@@ -184,17 +193,23 @@ find_pool(const char *const *keywords, const char *const *values, int n, bool al
 	pool->key = palloc(key.len + 1);
 	memcpy(pool->key, key.data, key.len + 1);
 	pool->key_len = key.len;
-	pool->keywords = palloc0(sizeof(char *) * (n + 3));
-	pool->values = palloc0(sizeof(char *) * (n + 3));
+	pool->keywords = palloc0(sizeof(char *) * (KEEPALIVES + n + 3));
+	pool->values = palloc0(sizeof(char *) * (KEEPALIVES + n + 3));
+	/* libpq takes the last of a keyword given twice: the connection's own win. */
+	for (int i = 0; i < KEEPALIVES; i++)
+	{
+		pool->keywords[i] = keepalive_keywords[i];
+		pool->values[i] = keepalive_values[i];
+	}
 	for (int i = 0; i < n; i++)
 	{
-		pool->keywords[i] = pstrdup(keywords[i]);
-		pool->values[i] = pstrdup(values[i]);
+		pool->keywords[KEEPALIVES + i] = pstrdup(keywords[i]);
+		pool->values[KEEPALIVES + i] = pstrdup(values[i]);
 	}
-	pool->keywords[n] = "fallback_application_name";
-	pool->values[n] = "hoop_mcp";
-	pool->keywords[n + 1] = "client_encoding";
-	pool->values[n + 1] = "UTF8";
+	pool->keywords[KEEPALIVES + n] = "fallback_application_name";
+	pool->values[KEEPALIVES + n] = "hoop_mcp";
+	pool->keywords[KEEPALIVES + n + 1] = "client_encoding";
+	pool->values[KEEPALIVES + n + 1] = "UTF8";
 	dlist_init(&pool->idle);
 	pools = lappend(pools, pool);
 	MemoryContextSwitchTo(old);

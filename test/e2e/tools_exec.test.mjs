@@ -291,3 +291,22 @@ test('exec still running after hoop_mcp.exec_wait_timeout → running envelope; 
 		await waitFor(() => psql('SHOW hoop_mcp.exec_wait_timeout') === '50s', { what: 'reset' });
 	}
 });
+
+test('target connections keep TCP keepalives of about a minute, not the kernel\'s two hours', async (t) => {
+	const established = () => spawnSync('ss', ['-tnop', 'state', 'established', `( dport = :${PGPORT} )`], { encoding: 'utf8' });
+	if (established().error) { t.skip('ss (iproute2) is not installed'); return; }
+	await exec('alice', 'select 1');
+	// Only the workers' own sockets: the tests' psql holds libpq's default (the kernel's timer).
+	const pids = sqlRows("SELECT pid FROM pg_stat_activity WHERE backend_type = 'hoop_mcp worker'").map((r) => r.pid);
+	assert.ok(pids.length > 0, 'a worker runs');
+	const out = established().stdout;
+	if (!out.includes('users:((')) { t.skip('ss cannot see which process holds a socket (run as root)'); return; }
+	const lines = out.split('\n').filter((l) => pids.some((pid) => l.includes(`pid=${pid},`)));
+	assert.ok(lines.length > 0, 'the worker holds a pooled target connection');
+	for (const line of lines) {
+		const m = line.match(/timer:\(keepalive,(?:(\d+)min)?(?:(\d+)(?:\.\d+)?sec)?/);
+		assert.ok(m, `${line}: no keepalive timer`);
+		const secs = Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+		assert.ok(secs <= 60, `${line}: keepalive idle above 60 s`);
+	}
+});
