@@ -39,6 +39,7 @@ OBJS = \
 	src/target/psql_split.o \
 	src/target/psql_format.o \
 	src/request/request.o \
+	src/ipc/cancels.o \
 	src/ipc/changes.o \
 	src/ipc/workers.o \
 	src/lib/config.o \

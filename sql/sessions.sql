@@ -34,6 +34,26 @@ SELECT (hoop_mcp.sessions_list())->>'total' AS admin_total;
 SELECT hoop_mcp.sessions_get('00000000-0000-0000-0000-000000000001')->>'user_email' AS admin_reads;
 RESET ROLE;
 
+-- sessions_cancel: only a running session (open, with an executor), by its
+-- owner or an admin; the cancel itself goes out at commit (TAP tests it).
+INSERT INTO hoop_mcp.sessions (id, user_id, user_email, connection, connection_type,
+                               connection_subtype, verb, status, input, executor)
+SELECT ('00000000-0000-0000-0000-0000000001' || n)::uuid, u.subject, u.email, 'shop-pg',
+       'database', 'postgres', 'exec', 'open', 'select pg_sleep(60)', executor
+FROM (VALUES ('01', 'worker 1'), ('02', NULL)) v(n, executor)
+JOIN hoop_mcp.users u ON u.email = 'bob@example.com';
+SET ROLE regress_bob;
+SELECT hoop_mcp.sessions_cancel('');
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000099');
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000003');
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000001');
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000102');
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000101') - 'message';
+SELECT hoop_mcp._cancel_at_commit('00000000-0000-0000-0000-000000000101', 'by hand');
+SET ROLE regress_alice;
+SELECT hoop_mcp.sessions_cancel('00000000-0000-0000-0000-000000000101')->>'status' AS admin_cancels;
+RESET ROLE;
+
 -- Append-only, even for superusers.
 UPDATE hoop_mcp.sessions SET exit_code = 1 WHERE id = '00000000-0000-0000-0000-000000000001';
 DELETE FROM hoop_mcp.sessions;

@@ -16,6 +16,7 @@
 #include "storage/shmem.h"
 
 #include "auth/oauth.h"
+#include "ipc/cancels.h"
 #include "ipc/changes.h"
 #include "ipc/workers.h"
 #include "mcp/mcp.h"
@@ -38,6 +39,7 @@ shmem_request(void)
 	handoff_shmem_request();
 	oauth_shmem_request();
 	changes_shmem_request();
+	cancels_shmem_request();
 }
 
 static void
@@ -51,6 +53,7 @@ shmem_startup(void)
 	handoff_shmem_startup();
 	oauth_shmem_startup();
 	changes_shmem_startup();
+	cancels_shmem_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -84,6 +87,7 @@ _PG_init(void)
 {
 	config_define();
 	changes_init();
+	cancels_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

@@ -51,6 +51,11 @@ CREATE FUNCTION hoop_mcp.read_only_refusal(input text) RETURNS text
 	AS 'MODULE_PATHNAME', 'hoop_mcp_read_only_refusal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hoop_mcp.read_only_refusal(text) IS 'Why hoop_mcp would refuse an exec of this input on a read-only connection, or NULL when it may run.';
 
+-- Cancel a running exec's session once the calling transaction commits
+-- (src/ipc/cancels.c); sessions_cancel checks who may.
+CREATE FUNCTION hoop_mcp._cancel_at_commit(session_id uuid, reason text) RETURNS void
+	AS 'MODULE_PATHNAME', 'hoop_mcp_cancel_at_commit' LANGUAGE C VOLATILE STRICT;
+
 -- Hand a tool call to the background worker and wait for its answer.
 -- Used for tools that run on a target database (exec, schema listing).
 CREATE FUNCTION hoop_mcp._worker_call(tool text, arguments jsonb) RETURNS jsonb

@@ -68,6 +68,50 @@ SELECT hoop_mcp._tool('sessions_get',
 	arguments => '{"id": "session ID"}',
 	annotations => '{"readOnlyHint": true}');
 
+-- Not in hoop: stops a running exec.  The cancel is sent when the call
+-- commits; the session then ends done, with a non-zero exit code and its
+-- output saying who cancelled it.
+CREATE FUNCTION hoop_mcp.sessions_cancel(id text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	s hoop_mcp.sessions;
+BEGIN
+	IF coalesce($1, '') = '' THEN
+		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO s FROM hoop_mcp.sessions x WHERE x.id::text = pg_catalog.lower($1);
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
+	END IF;
+	IF s.user_id <> u.subject AND NOT hoop_mcp._is_admin(g) THEN
+		RAISE EXCEPTION 'access denied: you can only cancel your own sessions or must be admin'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF s.status = 'done' THEN
+		RAISE EXCEPTION 'session % has already ended', s.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'sessions_get shows how it ended.';
+	END IF;
+	IF s.executor IS NULL THEN
+		RAISE EXCEPTION 'session % is not running: it waits for its review or for reviews_execute', s.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Reject the review with reviews_update to keep it from running.';
+	END IF;
+	PERFORM hoop_mcp._cancel_at_commit(s.id,
+		pg_catalog.format('cancelled by %s (sessions_cancel)', coalesce(u.email, u.subject)));
+	RETURN pg_catalog.jsonb_build_object(
+		'session_id', s.id, 'status', 'cancelling',
+		'message', 'the running statement is cancelled when this call commits; the session then ends done with a non-zero exit code',
+		'next_step', 'poll sessions_get with session_id');
+END
+$$;
+SELECT hoop_mcp._tool('sessions_cancel',
+	'Cancel a running exec (the session''s owner or an admin): its statement is cancelled on the target and nothing more of its input runs. The session ends done with a non-zero exit code and output that says who cancelled it. Works for an exec that already answered "running".',
+	arguments => '{"id": "session ID"}',
+	annotations => '{"destructiveHint": false, "idempotentHint": true}');
+
 CREATE FUNCTION hoop_mcp.sessions_get_content(id text, include_input boolean DEFAULT true,
 											  include_output boolean DEFAULT true)
 RETURNS jsonb

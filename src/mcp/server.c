@@ -20,6 +20,7 @@
 
 #include "auth/auth.h"
 #include "auth/oauth.h"
+#include "ipc/cancels.h"
 #include "lib/json.h"
 #include "mcp/mcp.h"
 #include "store/extension.h"
@@ -446,6 +447,41 @@ dispatch(Request *req)
 		mcp_set_error_response(req, 200, -32601, psprintf("Method not found: %s", m));
 }
 
+/*
+ * notifications/cancelled: the exec the client's request started, if it
+ * still runs in some worker, is cancelled (ipc/cancels.c).  An id that is
+ * unknown, finished or not an exec's is ignored, as MCP allows.
+ */
+static void
+handle_cancelled(Request *req)
+{
+	JsonbValue	v;
+	JsonbContainer *p = params(req);
+	JsonbValue *id = p ? jv_key(p, "requestId", &v) : NULL;
+	char	   *rpc_id;
+	char	   *reason;
+	CancelRequest r = {0};
+
+	if (id == NULL || (id->type != jbvString && id->type != jbvNumeric))
+		return;
+	rpc_id = jv_text(id);
+	if (strlen(rpc_id) >= CANCEL_KEY_LEN || strlen(req->mcp_session_id) >= CANCEL_KEY_LEN)
+		return;
+	reason = p ? jv_string(jv_key(p, "reason", &v)) : NULL;
+	r.user = req->actor.id;
+	strlcpy(r.mcp_session, req->mcp_session_id, sizeof(r.mcp_session));
+	strlcpy(r.rpc_id, rpc_id, sizeof(r.rpc_id));
+	reason = psprintf("cancelled by %s (notifications/cancelled%s%s)",
+					  req->actor.email ? req->actor.email : req->actor.subject,
+					  reason && reason[0] ? ": " : "", reason && reason[0] ? reason : "");
+	/* One line in the session's output. */
+	for (char *c = reason; *c; c++)
+		if ((unsigned char) *c < 32)
+			*c = ' ';
+	cancels_set_reason(&r, reason);
+	cancels_post(&r);
+}
+
 static void
 handle_delete(Request *req)
 {
@@ -507,6 +543,8 @@ handle_post(Request *req)
 		{
 			req->status = 202;
 			resetStringInfo(&req->response);
+			if (req->rpc_method && strcmp(req->rpc_method, "notifications/cancelled") == 0)
+				handle_cancelled(req);
 		}
 		return;
 	}

@@ -37,7 +37,9 @@ typedef enum ConnState
 	TC_PREPARING,				/* setting the session up for its job */
 	TC_BUSY,					/* running a job */
 	TC_RESETTING,				/* ROLLBACK and DISCARD ALL before going idle */
-	TC_IDLE
+	TC_IDLE,
+	TC_DOOMED					/* its job was cancelled and ended: closed once
+								 * its canceller is done */
 } ConnState;
 
 typedef struct TargetConn
@@ -54,6 +56,8 @@ typedef struct TargetConn
 	int64		libpq_bytes;	/* what libpq took for its job: its share of rows_in_flight */
 	char	   *prepare_error;	/* why setting the session up failed */
 	bool		discard_next;	/* resetting: DISCARD ALL after the ROLLBACK */
+	bool		cancelled;		/* its job was cancelled: never reused */
+	TargetJob  *canceller;		/* the job cancelling its statement, if running */
 } TargetConn;
 
 struct Pool
@@ -101,6 +105,13 @@ malloc_in_use(void)
 	struct mallinfo2 m = mallinfo2();
 
 	return (int64) (m.uordblks + m.hblkhd);
+}
+
+/* How long a job may take to connect, and to stop once cancelled. */
+static int
+connect_timeout_ms(TargetJob *job)
+{
+	return job->connect_timeout_ms > 0 ? job->connect_timeout_ms : hoop_connect_timeout_s * 1000;
 }
 
 void
@@ -223,18 +234,25 @@ find_pool(const char *const *keywords, const char *const *values, int n, bool al
  * ERROR before then frees it with its parent.  The caller says what to run
  * (script or query) and may set owner and deadline.
  */
-TargetJob *
-target_job_new(MemoryContext parent, const char *const *keywords, const char *const *values,
-			   int n, bool allow_passwordless, const char *partition)
+static TargetJob *
+job_alloc(MemoryContext parent, Pool *pool, bool allow_passwordless)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "hoop_mcp job", ALLOCSET_DEFAULT_SIZES);
 	TargetJob  *job = MemoryContextAllocZero(cxt, sizeof(TargetJob));
 
 	job->cxt = cxt;
 	job->allow_passwordless = allow_passwordless;
-	job->pool = find_pool(keywords, values, n, allow_passwordless, partition);
+	job->pool = pool;
 	job->started_at = GetCurrentTimestamp();
 	return job;
+}
+
+TargetJob *
+target_job_new(MemoryContext parent, const char *const *keywords, const char *const *values,
+			   int n, bool allow_passwordless, const char *partition)
+{
+	return job_alloc(parent, find_pool(keywords, values, n, allow_passwordless, partition),
+					 allow_passwordless);
 }
 
 /* Frees a job that is done, or was never started. */
@@ -315,6 +333,29 @@ start_job(TargetJob *job, TargetConn *tc)
 	pfree(sql);
 }
 
+static void close_conn(TargetConn *tc);
+
+/*
+ * A canceller ended: the connection whose statement it cancelled was kept
+ * open meanwhile, so that its backend's pid could not be another's, and
+ * is closed once its own job is over.
+ */
+static void
+canceller_done(TargetJob *canceller)
+{
+	TargetConn *victim = canceller->cancels;
+
+	if (canceller->exit_code != 0 || strstr(canceller->output, "\nt\n") == NULL)
+		ereport(LOG,
+				(errmsg("hoop_mcp could not cancel the statement of target backend %d",
+						PQbackendPID(victim->conn)),
+				 errdetail_internal("%s", canceller->output)));
+	victim->canceller = NULL;
+	if (victim->state == TC_DOOMED)
+		close_conn(victim);
+	target_job_free(canceller);
+}
+
 /* The job ended: its owner takes it from the finished list. */
 static void
 job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool truncated)
@@ -341,7 +382,10 @@ job_done(TargetJob *job, const char *output, size_t len, int exit_code, bool tru
 	job->tc = NULL;
 	MemoryContextSwitchTo(old);
 	active_jobs = list_delete_ptr(active_jobs, job);
-	dlist_push_tail(&finished, &job->node);
+	if (job->cancels)
+		canceller_done(job);
+	else
+		dlist_push_tail(&finished, &job->node);
 }
 
 /*
@@ -353,7 +397,14 @@ static void
 release_conn(TargetConn *tc, bool reusable, bool rollback)
 {
 	tc->job = NULL;
-	if (!reusable || PQstatus(tc->conn) != CONNECTION_OK ||
+	if (tc->canceller)
+	{
+		/* Its canceller still needs the backend's pid to be this one's. */
+		tc->state = TC_DOOMED;
+		watch(tc, EPOLLIN);
+		return;
+	}
+	if (!reusable || tc->cancelled || PQstatus(tc->conn) != CONNECTION_OK ||
 		tc->pool->nidle >= POOL_MAX_IDLE ||
 		!PQsendQuery(tc->conn, rollback ? "ROLLBACK" : "DISCARD ALL"))
 	{
@@ -406,6 +457,15 @@ drive_preparing(TargetConn *tc)
 	while (error == NULL && !PQisBusy(tc->conn))
 	{
 		res = PQgetResult(tc->conn);
+		if (res == NULL && tc->job->cancel_reason)
+		{
+			/* Cancelled while the session was set up: nothing ran. */
+			TargetJob  *job = tc->job;
+
+			close_conn(tc);
+			job_done(job, "", 0, 3, false);
+			return;
+		}
 		if (res == NULL)
 		{
 			run_job(tc->job, tc);
@@ -579,6 +639,27 @@ drive_quiet(TargetConn *tc)
 	}
 }
 
+/* A cancelled job's connection, waiting for its canceller: reads and drops. */
+static void
+drive_doomed(TargetConn *tc)
+{
+	if (!PQconsumeInput(tc->conn))
+	{
+		/* Gone: stop watching it, and keep it until the canceller is done. */
+		(void) epoll_ctl(epfd, EPOLL_CTL_DEL, tc->sock, NULL);
+		tc->sock = -1;
+		return;
+	}
+	while (!PQisBusy(tc->conn))
+	{
+		PGresult   *res = PQgetResult(tc->conn);
+
+		if (res == NULL)
+			break;
+		PQclear(res);
+	}
+}
+
 static void
 drive(TargetConn *tc)
 {
@@ -597,6 +678,9 @@ drive(TargetConn *tc)
 		case TC_IDLE:
 			drive_quiet(tc);
 			break;
+		case TC_DOOMED:
+			drive_doomed(tc);
+			break;
 	}
 }
 
@@ -613,6 +697,11 @@ target_start(TargetJob *job)
 	/* The list outlives whatever context the caller is in. */
 	active_jobs = lappend(active_jobs, job);
 	MemoryContextSwitchTo(old);
+	if (job->cancel_reason)
+	{
+		job_done(job, "", 0, 3, false);
+		return;
+	}
 	if (!dlist_is_empty(&pool->idle))
 	{
 		tc = dlist_container(TargetConn, node, dlist_pop_head_node(&pool->idle));
@@ -626,9 +715,7 @@ target_start(TargetJob *job)
 	tc->sock = -1;
 	tc->job = job;
 	tc->state = TC_CONNECTING;
-	tc->connect_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													   job->connect_timeout_ms > 0 ? job->connect_timeout_ms :
-													   hoop_connect_timeout_s * 1000);
+	tc->connect_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), connect_timeout_ms(job));
 	tc->conn = PQconnectStartParams(pool->keywords, pool->values, 0);
 	if (tc->conn == NULL)
 	{
@@ -647,6 +734,78 @@ target_start(TargetJob *job)
 	}
 	job->tc = tc;
 	watch(tc, EPOLLOUT);
+}
+
+/*
+ * Cancels the statement tc runs, as pg_cancel_backend() on another
+ * connection of the same pool (the same role, so allowed): PostgreSQL
+ * 15's PQcancel would block the loop while it connects.
+ */
+static void
+start_canceller(TargetConn *tc)
+{
+	TargetJob  *job = tc->job;
+	TargetJob  *canceller = job_alloc(target_cxt, job->pool, job->allow_passwordless);
+	const char **params = MemoryContextAlloc(canceller->cxt, sizeof(char *));
+
+	canceller->query = "SELECT pg_catalog.pg_cancel_backend($1)";
+	params[0] = MemoryContextStrdup(canceller->cxt, psprintf("%d", PQbackendPID(tc->conn)));
+	canceller->nparams = 1;
+	canceller->params = params;
+	canceller->connect_timeout_ms = job->connect_timeout_ms;
+	canceller->cancels = tc;
+	tc->canceller = canceller;
+	target_start(canceller);
+}
+
+/*
+ * Stops a job that has not ended: what runs on the target is cancelled
+ * and the run sends nothing more; the job then ends as usual, with its
+ * output so far, and its owner finds reason in it.  A target that does
+ * not stop within the connect timeout has its connection dropped.
+ */
+void
+target_cancel(TargetJob *job, const char *reason)
+{
+	TargetConn *tc = job->tc;
+
+	if (job->done || job->cancel_reason)
+		return;
+	job->cancel_reason = MemoryContextStrdup(job->cxt, reason);
+	job->cancel_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), connect_timeout_ms(job));
+	if (tc == NULL)
+		return;					/* not started: target_start ends it */
+	tc->cancelled = true;
+	if (tc->state == TC_CONNECTING)
+	{
+		close_conn(tc);
+		job_done(job, "", 0, 3, false);
+	}
+	else if (tc->state == TC_BUSY)
+	{
+		psql_run_cancel(job->run);
+		start_canceller(tc);
+	}
+	/* TC_PREPARING: the job ends when the set-up's results are in. */
+}
+
+/* A cancelled job whose target did not stop in time: drop its connection. */
+static void
+cancel_timed_out(TargetJob *job)
+{
+	TargetConn *tc = job->tc;
+	size_t		len = 0;
+	const char *out = "";
+
+	if (job->run)
+	{
+		psql_run_abort(job->run,
+					   psprintf("hoop_mcp: the target did not stop the statement within %d ms of the cancel; the connection was closed",
+								connect_timeout_ms(job)));
+		out = psql_run_output(job->run, &len, NULL, NULL);
+	}
+	job_done(job, out, len, 3, false);
+	release_conn(tc, false, false);
 }
 
 /*
@@ -672,12 +831,16 @@ connect_timed_out(TargetConn *tc)
 	pfree(out);
 }
 
-/* Fails the jobs whose connection is not up after hoop_mcp.connect_timeout. */
+/*
+ * Fails the jobs whose connection is not up after hoop_mcp.connect_timeout,
+ * and drops those that did not stop that long after a cancel.
+ */
 static void
 check_connects(void)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	List	   *late = NIL;
+	List	   *stuck = NIL;
 	ListCell   *lc;
 
 	foreach(lc, active_jobs)
@@ -686,10 +849,15 @@ check_connects(void)
 
 		if (job->tc && job->tc->state == TC_CONNECTING && now >= job->tc->connect_deadline)
 			late = lappend(late, job->tc);
+		else if (job->tc && job->cancel_reason && now >= job->cancel_deadline)
+			stuck = lappend(stuck, job);
 	}
 	foreach(lc, late)
 		connect_timed_out(lfirst(lc));
+	foreach(lc, stuck)
+		cancel_timed_out(lfirst(lc));
 	list_free(late);
+	list_free(stuck);
 }
 
 /* Handles every target socket that is ready, and connections that took too long. */
@@ -745,21 +913,6 @@ target_next_expired(TimestampTz now)
 	return NULL;
 }
 
-/* Stops a running job: its connection (and so its query) is dropped. */
-void
-target_cancel(TargetJob *job)
-{
-	TargetConn *tc = job->tc;
-
-	active_jobs = list_delete_ptr(active_jobs, job);
-	if (job->run)
-		psql_run_free(job->run);
-	job->run = NULL;
-	if (tc)
-		close_conn(tc);
-	target_job_free(job);
-}
-
 /* Milliseconds until the next deadline or idle-connection expiry, or -1. */
 long
 target_next_timeout_ms(TimestampTz now)
@@ -776,6 +929,8 @@ target_next_timeout_ms(TimestampTz now)
 		if (job->tc && job->tc->state == TC_CONNECTING &&
 			(next == 0 || job->tc->connect_deadline < next))
 			next = job->tc->connect_deadline;
+		if (job->tc && job->cancel_reason && (next == 0 || job->cancel_deadline < next))
+			next = job->cancel_deadline;
 	}
 	foreach(lc, pools)
 	{

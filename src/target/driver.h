@@ -32,6 +32,10 @@ typedef struct TargetJob
 	int			connect_timeout_ms; /* 0: hoop_mcp.connect_timeout */
 	long		max_rows;		/* rows of one result shown; 0: all */
 
+	/* Set by target_cancel */
+	const char *cancel_reason;	/* printed after the output once done */
+	TimestampTz cancel_deadline;	/* the connection is dropped after it */
+
 	/* Set by the driver once done */
 	bool		done;
 	int			exit_code;		/* psql's: 0 ok, 1 error, 2 connection failure */
@@ -45,6 +49,7 @@ typedef struct TargetJob
 	bool		allow_passwordless;
 	Pool	   *pool;
 	struct TargetConn *tc;
+	struct TargetConn *cancels; /* a canceller's: whose statement it cancels */
 	struct PsqlRun *run;
 	TimestampTz started_at;
 } TargetJob;
@@ -60,7 +65,7 @@ extern void target_poll(void);
 extern bool target_has_finished(void);
 extern TargetJob *target_next_done(void);
 extern TargetJob *target_next_expired(TimestampTz now);
-extern void target_cancel(TargetJob *job);
+extern void target_cancel(TargetJob *job, const char *reason);
 extern long target_next_timeout_ms(TimestampTz now);
 
 #endif							/* HOOP_MCP_DRIVER_H */

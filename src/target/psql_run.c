@@ -63,6 +63,7 @@ struct PsqlRun
 	PsqlCheckFn check_fn;
 	void	   *check_arg;
 	int			nsent;
+	bool		cancelled;		/* psql_run_cancel: send nothing more */
 
 	/* parameterised single query */
 	char	   *param_query;
@@ -435,6 +436,12 @@ send_query(PsqlRun *run, const char *query)
 	run->tab.started = false;
 	run->tab.nrows = 0;
 
+	/* As psql stops a script at Ctrl-C: exit code 3. */
+	if (run->cancelled)
+	{
+		finish_run(run, EXIT_USER);
+		return false;
+	}
 	if (run->check_fn && !run->param_query)
 	{
 		const char *scs = PQparameterStatus(run->conn, "standard_conforming_strings");
@@ -941,6 +948,18 @@ psql_run_abort(PsqlRun *run, const char *msg)
 	print_error(run, msg);
 	run->conn_lost = true;
 	finish_run(run, EXIT_PSQL);
+}
+
+/*
+ * The caller asked the server to cancel the statement in flight: the run
+ * sends no other one (psql stops a script at Ctrl-C).  The cancelled
+ * statement ends with the server's error, which ON_ERROR_STOP ends the
+ * run at.
+ */
+void
+psql_run_cancel(PsqlRun *run)
+{
+	run->cancelled = true;
 }
 
 /*

@@ -104,6 +104,13 @@ extern PsqlRunState psql_run_step(PsqlRun *run);
 extern void psql_run_abort(PsqlRun *run, const char *msg);
 
 /*
+ * The caller has had the statement in flight cancelled on the server
+ * (psql's Ctrl-C): no further statement is sent, and a run that stops
+ * before its end exits with code 3.
+ */
+extern void psql_run_cancel(PsqlRun *run);
+
+/*
  * After DONE: output bytes (NUL-terminated, but may contain NULs from COPY
  * binary data; use *len), whether the output was cut at output_limit, and
  * psql's exit code.

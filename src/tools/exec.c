@@ -8,6 +8,11 @@
  * on.  An exec an access request rule covers stores a PENDING review
  * instead; reviews_execute later runs its stored input in the same session
  * and marks the review EXECUTED when it ends.
+ *
+ * A running exec can be cancelled (tools_take_cancels): by its session id
+ * (sessions_cancel, from any worker or backend) or by the JSON-RPC
+ * request that started it (notifications/cancelled); the session then
+ * ends with what ran, and a line saying who cancelled it.
  */
 #include "lib/common.h"
 
@@ -16,6 +21,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "ipc/cancels.h"
 #include "ipc/workers.h"
 #include "lib/json.h"
 #include "lib/subxact.h"
@@ -24,12 +30,16 @@
 #include "store/plans.h"
 #include "store/sessions.h"
 #include "tools/tool_impl.h"
+#include "tools/tools.h"
 
 typedef struct ExecJob
 {
 	ToolJob		base;
 	SessionEnd	session;		/* its id, and later how it ended */
+	dlist_node	running;		/* in running_execs until its job is freed */
 } ExecJob;
+
+static dlist_head running_execs = DLIST_STATIC_INIT(running_execs);
 
 /* hoop's access-request interceptor: must this exec be reviewed? */
 static const char *const gate_sql =
@@ -184,6 +194,25 @@ exec_output_shown(TargetJob *job, SessionEnd *end)
 	end->output_len = out.len;
 }
 
+/* A cancelled exec's output ends with who cancelled it. */
+static void
+exec_output_cancelled(TargetJob *job, SessionEnd *end)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendBinaryStringInfo(&out, end->output, end->output_len);
+	if (out.len > 0 && out.data[out.len - 1] != '\n')
+		appendStringInfoChar(&out, '\n');
+	if (job->exit_code == 0)
+		appendStringInfo(&out, "hoop_mcp: %s, but every statement had already completed\n",
+						 job->cancel_reason);
+	else
+		appendStringInfo(&out, "hoop_mcp: %s\n", job->cancel_reason);
+	end->output = out.data;
+	end->output_len = out.len;
+}
+
 /* The query ended: finish its session, then answer whoever still waits. */
 static void
 exec_finish(ToolJob *tj)
@@ -192,6 +221,8 @@ exec_finish(ToolJob *tj)
 	TargetJob  *job = tj->job;
 
 	exec_output_shown(job, &ej->session);
+	if (job->cancel_reason)
+		exec_output_cancelled(job, &ej->session);
 	ej->session.exit_code = job->exit_code;
 	ej->session.elapsed_ms = job->elapsed_ms;
 	if (extension_ready() &&
@@ -222,6 +253,15 @@ exec_expire(ToolJob *tj)
 	tool_job_answer(tj);
 }
 
+/* The job is freed (it ended, or its request failed before it started). */
+static void
+exec_forget(void *arg)
+{
+	ExecJob    *ej = arg;
+
+	dlist_delete(&ej->running);
+}
+
 /*
  * The job that runs input in session session_id; it starts after the
  * commit.  On a read-only connection each statement is checked again
@@ -232,6 +272,7 @@ exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *
 {
 	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, hoop_uuid_text(session_id), sizeof(ExecJob));
 	TargetJob  *job = ej->base.job;
+	MemoryContextCallback *forget = MemoryContextAllocZero(job->cxt, sizeof(MemoryContextCallback));
 
 	ej->base.finish = exec_finish;
 	ej->base.expire = exec_expire;
@@ -241,6 +282,10 @@ exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *
 	job->max_rows = c->max_rows >= 0 ? c->max_rows : hoop_max_rows;
 	ej->session.id = *session_id;
 	ej->session.review = review;
+	dlist_push_tail(&running_execs, &ej->running);
+	forget->func = exec_forget;
+	forget->arg = ej;
+	MemoryContextRegisterResetCallback(job->cxt, forget);
 	tool_job_wait(&ej->base, hoop_exec_wait_timeout_ms);
 }
 
@@ -371,4 +416,50 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 		return;
 	}
 	exec_start(req, c, &session_id, input, true);
+}
+
+/* Whether cancel request r names ej. */
+static bool
+cancel_names(const CancelRequest *r, ExecJob *ej)
+{
+	Request    *req = ej->base.req;
+
+	if (r->by_session)
+		return memcmp(&r->session, &ej->session.id, sizeof(pg_uuid_t)) == 0;
+	return req != NULL && req->kind == REQ_HTTP && req->mcp_session_id && req->rpc_id &&
+		memcmp(&r->user, &req->actor.id, sizeof(pg_uuid_t)) == 0 &&
+		strcmp(r->mcp_session, req->mcp_session_id) == 0 && strcmp(r->rpc_id, req->rpc_id) == 0;
+}
+
+/*
+ * In the loop: cancels the execs of this worker that the requests posted
+ * since the last call name (ipc/cancels.c).
+ */
+void
+tools_take_cancels(void)
+{
+	static bool started = false;
+	static uint64 seen;
+	CancelRequest r;
+
+	if (!started)
+	{
+		seen = cancels_last_seq();
+		started = true;
+	}
+	while (cancels_next(&seen, &r))
+	{
+		dlist_iter	iter;
+
+		dlist_foreach(iter, &running_execs)
+		{
+			ExecJob    *ej = dlist_container(ExecJob, running, iter.cur);
+
+			if (cancel_names(&r, ej))
+			{
+				target_cancel(ej->base.job, r.reason);
+				break;
+			}
+		}
+	}
 }

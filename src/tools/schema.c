@@ -104,7 +104,7 @@ schema_expire(ToolJob *tj)
 	request_outcome_error(tj->req, ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
 						  psprintf("timed out (%ds) listing %s", SCHEMA_TIMEOUT_MS / 1000, sj->what));
 	tool_job_answer(tj);
-	target_cancel(tj->job);
+	target_cancel(tj->job, "timed out");
 }
 
 /*

@@ -20,6 +20,9 @@ extern void tools_call(Request *req);
 extern void tools_collect_finished(void);
 extern void tools_check_deadlines(TimestampTz now);
 
+/* exec.c: cancelling running execs */
+extern void tools_take_cancels(void);
+
 /* reviews_wait.c: reviews_wait calls waiting for a decision */
 extern void waits_check(Request *req);
 extern void waits_park(Request *req);

@@ -116,6 +116,7 @@ hoop_worker_main(Datum arg)
 		target_poll();
 		http_run();
 		call_take_pending(index);
+		tools_take_cancels();
 		tools_check_deadlines(GetCurrentTimestamp());
 		if (batch_due())
 			batch_run();

@@ -310,3 +310,22 @@ test('target connections keep TCP keepalives of about a minute, not the kernel\'
 		assert.ok(secs <= 60, `${line}: keepalive idle above 60 s`);
 	}
 });
+
+test('the SDK cancelling a call (AbortSignal → notifications/cancelled) cancels the statement on the target', async () => {
+	const marker = `cancel_${P.replace(/-/g, '_')}`;
+	const running = () => psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%${marker}%' AND state = 'active' AND pid <> pg_backend_pid()`);
+	const ac = new AbortController();
+	const call = clients.alice.callTool(
+		{ name: 'exec', arguments: { connection_name: SHOP_CONN, input: `select pg_sleep(60) /* ${marker} */; select 'after' as never;` } },
+		undefined, { signal: ac.signal });
+	await waitFor(() => running() === '1', { what: 'the exec to run on the target' });
+	ac.abort('the user pressed stop');
+	await assert.rejects(call, /the user pressed stop/);
+	await waitFor(() => running() === '0', { timeoutMs: 10000, what: 'the statement to be cancelled on the target' });
+	const s = await waitFor(() => sqlRows(`SELECT status, exit_code, output FROM hoop_mcp.sessions WHERE input LIKE '%${marker}%' AND status = 'done'`)[0],
+		{ what: 'the session to end' });
+	assert.equal(s.exit_code, 3);
+	assert.match(s.output, /ERROR: {2}canceling statement due to user request\n/);
+	assert.doesNotMatch(s.output, /never/);
+	assert.ok(s.output.endsWith(`hoop_mcp: cancelled by ${fx.alice.email} (notifications/cancelled: the user pressed stop)\n`), s.output);
+});
