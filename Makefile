@@ -20,6 +20,8 @@ OBJS = \
 	src/tools/reviews_wait.o \
 	src/policy/analyse.o \
 	src/policy/read_only.o \
+	src/policy/detect.o \
+	src/policy/risk.o \
 	src/auth/apikey.o \
 	src/auth/vouch.o \
 	src/auth/oauth.o \

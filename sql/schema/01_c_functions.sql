@@ -51,6 +51,20 @@ CREATE FUNCTION hoop_mcp.read_only_refusal(input text) RETURNS text
 	AS 'MODULE_PATHNAME', 'hoop_mcp_read_only_refusal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hoop_mcp.read_only_refusal(text) IS 'Why hoop_mcp would refuse an exec of this input on a read-only connection, or NULL when it may run.';
 
+-- The built-in detectors of data masking (src/policy/detect.c): input with
+-- every value of the given entity types (or preset groups) whose score is
+-- at least score_threshold replaced by <TYPE>.
+CREATE FUNCTION hoop_mcp.mask_text(input text, entity_types text[], score_threshold double precision DEFAULT 0)
+RETURNS text
+	AS 'MODULE_PATHNAME', 'hoop_mcp_mask_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hoop_mcp.mask_text(text, text[], double precision) IS 'What hoop_mcp''s built-in masking detectors make of a text: each value of the given entity types replaced by <TYPE>.';
+
+-- Risk analysis from the parse tree (src/policy/risk.c): hoop's ai_analysis
+-- {risk_level, title, explanation} of an exec's input, without the action.
+CREATE FUNCTION hoop_mcp.risk_analysis(input text) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'hoop_mcp_risk_analysis' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hoop_mcp.risk_analysis(text) IS 'hoop_mcp''s risk analysis of an exec''s input: risk_level (low, medium, high), title and explanation, from PostgreSQL''s parser.';
+
 -- Cancel a running exec's session once the calling transaction commits
 -- (src/ipc/cancels.c); sessions_cancel checks who may.
 CREATE FUNCTION hoop_mcp._cancel_at_commit(session_id uuid, reason text) RETURNS void

@@ -32,6 +32,9 @@ CREATE TABLE hoop_mcp.sessions (
 	integrations_metadata jsonb,
 	metrics		jsonb,
 	session_batch_id text,
+	ai_analysis	jsonb,
+	guardrails_info jsonb,
+	masked		jsonb,
 	executor	text,
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	ended_at	timestamptz
@@ -42,3 +45,6 @@ CREATE INDEX ON hoop_mcp.sessions (created_at DESC, id DESC);
 CREATE INDEX ON hoop_mcp.sessions (user_id, created_at DESC);
 COMMENT ON TABLE hoop_mcp.sessions IS 'Every execution, written before it runs and finished when it ends.  executor names the worker running it while it is open.';
 COMMENT ON COLUMN hoop_mcp.sessions.user_id IS 'The user''s subject, as in hoop.';
+COMMENT ON COLUMN hoop_mcp.sessions.ai_analysis IS 'hoop''s {risk_level, title, explanation, action}: the risk analysis of the input from PostgreSQL''s parser (src/policy/risk.c), written with the session.';
+COMMENT ON COLUMN hoop_mcp.sessions.guardrails_info IS 'hoop''s [{rule_name, rule{type, words, pattern_regex}, direction, matched_words, message}]: the guardrail that refused the input or withheld the output.';
+COMMENT ON COLUMN hoop_mcp.sessions.masked IS 'How many values data masking replaced in the output, by the name that replaced them: {"EMAIL_ADDRESS": 3, ...}.  The clear values are never stored.';
