@@ -59,6 +59,12 @@ RETURNS text
 	AS 'MODULE_PATHNAME', 'hoop_mcp_mask_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hoop_mcp.mask_text(text, text[], double precision) IS 'What hoop_mcp''s built-in masking detectors make of a text: each value of the given entity types replaced by <TYPE>.';
 
+-- The entity types that names (types or hoop's preset groups) stand for,
+-- sorted; an error naming what is supported for one hoop_mcp cannot detect.
+CREATE FUNCTION hoop_mcp.entity_types(names text[]) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'hoop_mcp_entity_types' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hoop_mcp.entity_types(text[]) IS 'The entity types hoop_mcp''s built-in detectors find for the given names (entity types or preset groups such as CONTACT_INFORMATION), sorted.';
+
 -- Risk analysis from the parse tree (src/policy/risk.c): hoop's ai_analysis
 -- {risk_level, title, explanation} of an exec's input, without the action.
 CREATE FUNCTION hoop_mcp.risk_analysis(input text) RETURNS jsonb

@@ -16,6 +16,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 			'metadata', CASE WHEN s.metadata <> '{}' THEN s.metadata END,
 			'integrations_metadata', s.integrations_metadata, 'metrics', s.metrics,
 			'connection_tags', CASE WHEN s.connection_tags <> '{}' THEN s.connection_tags END,
+			'ai_analysis', s.ai_analysis,
+			'guardrails_info', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+									'rule_name', g->'rule_name', 'direction', g->'direction',
+									'matched_words', g->'matched_words', 'message', g->'message')))
+								FROM pg_catalog.jsonb_array_elements(s.guardrails_info) g),
 			'review', (SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
 							'id', r.id, 'type', r.type, 'status', r.status,
 							'access_duration', r.access_duration_sec::bigint * 1000000000,

@@ -29,7 +29,7 @@ GRANT EXECUTE ON FUNCTION hoop_mcp.create_user(text, text[], text, name),
 GRANT EXECUTE ON FUNCTION hoop_mcp._worker_call(text, jsonb) TO PUBLIC;
 -- Pure functions of their argument: anyone may ask what an input would do.
 GRANT EXECUTE ON FUNCTION hoop_mcp.analyse(text), hoop_mcp.read_only_refusal(text),
-	hoop_mcp.mask_text(text, text[], double precision), hoop_mcp.risk_analysis(text) TO PUBLIC;
+	hoop_mcp.mask_text(text, text[], double precision), hoop_mcp.entity_types(text[]), hoop_mcp.risk_analysis(text) TO PUBLIC;
 -- reviews_wait (C, the caller's rights) reads the review through this; it
 -- checks visibility itself.
 GRANT EXECUTE ON FUNCTION hoop_mcp._review_state(text) TO PUBLIC;

@@ -34,6 +34,7 @@ typedef struct EntitySpan
 /* An entity type by its name (upper case, as Presidio names it), or -1. */
 extern int	entity_type_from_name(const char *name);
 extern const char *entity_type_name(EntityType type);
+extern void entity_types_add(const char *name, bool *types);
 
 /*
  * The values of text[0..len) of the types whose threshold is >= 0 and at
