@@ -22,6 +22,10 @@ OBJS = \
 	src/policy/read_only.o \
 	src/policy/detect.o \
 	src/policy/risk.o \
+	src/policy/pattern.o \
+	src/policy/policy.o \
+	src/policy/guardrails.o \
+	src/policy/masking.o \
 	src/auth/apikey.o \
 	src/auth/vouch.o \
 	src/auth/oauth.o \

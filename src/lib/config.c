@@ -15,6 +15,7 @@ char	   *hoop_listen_addresses = NULL;
 char	   *hoop_database = NULL;
 char	   *hoop_api_url_setting = NULL;
 int			hoop_exec_wait_timeout_ms = 50000;
+int			hoop_pattern_timeout_ms = 100;
 int			hoop_max_output_bytes = 1024 * 1024;
 int			hoop_max_row_bytes = 64 * 1024 * 1024;
 int			hoop_max_rows_in_flight = 256 * 1024 * 1024;
@@ -152,6 +153,11 @@ config_define(void)
 							"Valid range is 1s to 10min.  A target that accepts TCP and never answers fails its exec after this, as psql's connect_timeout would.",
 							&hoop_connect_timeout_s, 10, 1, 600,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("hoop_mcp.pattern_timeout",
+							"How long one guardrail or masking pattern may search one text.",
+							"Valid range is 1ms to 10s.  A search past it fails closed: the input is refused, the output withheld, the value masked.",
+							&hoop_pattern_timeout_ms, 100, 1, 10000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("hoop_mcp.target_statement_timeout",
 							"statement_timeout of target sessions, unless their connection sets its own.",
 							"0 (the default) leaves the target's own setting.  Sent when the session starts, so it beats the role's and the database's settings.",

@@ -27,6 +27,7 @@ extern int	hoop_receive_timeout_s;
 extern int	hoop_max_bodies_in_flight;
 extern int	hoop_connect_timeout_s;
 extern int	hoop_target_statement_timeout_ms;
+extern int	hoop_pattern_timeout_ms;
 extern int	hoop_target_lock_timeout_ms;
 extern int	hoop_target_idle_in_transaction_timeout_ms;
 extern int	hoop_max_rows;

@@ -156,9 +156,9 @@ refusal_reason(const Statement *s)
 	return NULL;
 }
 
-/* "hoop_mcp: refused on a read-only connection: statement N (text): why" */
-static char *
-refusal_message(const Statement *s, const char *why)
+/* "hoop_mcp: refused <where>: statement N (text): why" */
+char *
+statement_refusal(const Statement *s, const char *where, const char *why)
 {
 	StringInfoData msg;
 	char	   *text = pstrdup(s->text);
@@ -175,8 +175,8 @@ refusal_message(const Statement *s, const char *why)
 		text++;
 	len = pg_encoding_mbcliplen(PG_UTF8, text, strlen(text), 80);
 	initStringInfo(&msg);
-	appendStringInfo(&msg, "hoop_mcp: refused on a read-only connection: statement %d (%.*s%s): %s",
-					 s->number, len, text, text[len] ? "..." : "", why);
+	appendStringInfo(&msg, "hoop_mcp: refused %s: statement %d (%.*s%s): %s",
+					 where, s->number, len, text, text[len] ? "..." : "", why);
 	return msg.data;
 }
 
@@ -192,7 +192,7 @@ first_refusal(List *statements)
 		char	   *why = refusal_reason(s);
 
 		if (why)
-			return refusal_message(s, why);
+			return statement_refusal(s, "on a read-only connection", why);
 	}
 	return NULL;
 }

@@ -33,7 +33,8 @@
 static const char *const watched_tables[] = {
 	"users", "groups", "user_groups", "api_keys",
 	"connections", "connection_secrets", "access_control", "plugins", "auth_config",
-	"access_request_rules", NULL
+	"access_request_rules", "guardrail_rules", "guardrail_rules_connections",
+	"datamasking_rules", "datamasking_rules_connections", "analyzer_rules", NULL
 };
 
 static Oid	watched[lengthof(watched_tables)];

@@ -33,10 +33,14 @@ static const char *const connection_sql =
 "       EXISTS (SELECT 1 FROM hoop_mcp.plugins WHERE name = 'access_control'),"
 "       EXISTS (SELECT 1 FROM hoop_mcp.access_request_rules r WHERE c.name = ANY (r.connection_names)),"
 "       coalesce(s.allow_server_files, false), c.read_only, c.statement_timeout,"
-"       c.connect_timeout, c.max_rows"
+"       c.connect_timeout, c.max_rows, hoop_mcp._connection_policy(c.id),"
+"       z.name, z.low_risk_action, z.medium_risk_action, z.high_risk_action,"
+"       z.access_request_rule_name"
 "  FROM hoop_mcp.connections c"
 "  LEFT JOIN hoop_mcp.connection_secrets s ON s.connection_id = c.id"
 "  LEFT JOIN hoop_mcp.access_control a ON a.connection_id = c.id"
+"  LEFT JOIN LATERAL (SELECT * FROM hoop_mcp.analyzer_rules z WHERE c.name = ANY (z.connection_names)"
+"                      ORDER BY z.name LIMIT 1) z ON true"
 " WHERE c.name = $1 OR c.id::text = $1"
 " ORDER BY c.name = $1 DESC LIMIT 1";
 
@@ -245,6 +249,12 @@ connection_lookup(const char *name_or_id)
 		connection_duration_ms(SPI_getvalue(tup, desc, 16), "connect_timeout");
 	e->max_rows = heap_attisnull(tup, 17, desc) ? -1 :
 		DatumGetInt32(SPI_getbinval(tup, desc, 17, &isnull));
+	e->policy = heap_attisnull(tup, 18, desc) ? NULL :
+		DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 18, &isnull));
+	e->analyzer_rule = heap_attisnull(tup, 19, desc) ? NULL : SPI_getvalue(tup, desc, 19);
+	for (int i = 0; i < 3; i++)
+		e->risk_actions[i] = e->analyzer_rule ? SPI_getvalue(tup, desc, 20 + i) : NULL;
+	e->analyzer_access_rule = heap_attisnull(tup, 23, desc) ? NULL : SPI_getvalue(tup, desc, 23);
 	e->unsafe_option = NULL;
 	e->has_password = false;
 	for (int i = 0; i < e->noptions; i++)

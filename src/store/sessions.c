@@ -43,9 +43,10 @@ static const char *const reconcile_reviews_sql =
  */
 void
 sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c, const char *input,
-				Jsonb *metadata, const char *refusal, const char *executor)
+				Jsonb *metadata, const char *refusal, const char *executor,
+				const SessionPolicy *policy)
 {
-	RowColumn	cols[17];
+	RowColumn	cols[19];
 	int			n = 0;
 
 	cols[n++] = row_datum("id", UUIDPGetDatum(id));
@@ -62,10 +63,14 @@ sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c, const cha
 	cols[n++] = row_text("input", input);
 	cols[n++] = row_jsonb("metadata", metadata);
 	cols[n++] = row_text("executor", refusal ? NULL : executor);
+	if (policy && policy->ai_analysis)
+		cols[n++] = row_input("ai_analysis", policy->ai_analysis);
+	if (policy && policy->guardrails_info)
+		cols[n++] = row_input("guardrails_info", policy->guardrails_info);
 	if (refusal)
 	{
 		cols[n++] = row_text("output", refusal);
-		cols[n++] = row_datum("exit_code", Int32GetDatum(1));
+		cols[n++] = row_datum("exit_code", Int32GetDatum(policy && policy->blocked ? 254 : 1));
 		cols[n++] = row_datum("ended_at", TimestampTzGetDatum(GetCurrentTimestamp()));
 	}
 	changes_published_by_caller = true;
@@ -94,7 +99,8 @@ session_open(TupleTableSlot *row)
 void
 sessions_finish(SessionEnd *end)
 {
-	RowColumn	cols[7];
+	RowColumn	cols[9];
+	int			n = 7;
 	Datum		key = UUIDPGetDatum(&end->id);
 	volatile bool finished = false;
 
@@ -105,11 +111,15 @@ sessions_finish(SessionEnd *end)
 	cols[4] = row_datum("ended_at", TimestampTzGetDatum(GetCurrentTimestamp()));
 	cols[5] = row_text("executor", NULL);
 	cols[6] = row_input("metrics", psprintf("{\"execution_time_ms\": %ld}", end->elapsed_ms));
+	if (end->guardrails_info)
+		cols[n++] = row_input("guardrails_info", end->guardrails_info);
+	if (end->masked)
+		cols[n++] = row_input("masked", end->masked);
 	hoop_internal_write = true;
 	changes_published_by_caller = true;
 	PG_TRY();
 	{
-		finished = rows_update("sessions", key, session_open, cols, lengthof(cols));
+		finished = rows_update("sessions", key, session_open, cols, n);
 	}
 	PG_FINALLY();
 	{

@@ -18,11 +18,21 @@ typedef struct SessionEnd
 	int			exit_code;
 	long		elapsed_ms;
 	bool		review;			/* reviews_execute: the review becomes EXECUTED */
+	const char *guardrails_info;	/* JSON: the guardrail that withheld it, or NULL */
+	const char *masked;			/* JSON: what data masking replaced, or NULL */
 } SessionEnd;
+
+/* What the policy said of an exec before it ran (JSON texts, or NULL). */
+typedef struct SessionPolicy
+{
+	const char *ai_analysis;
+	const char *guardrails_info;
+	bool		blocked;		/* the refusal is the analyzer rule's: exit code 254 */
+} SessionPolicy;
 
 extern void sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c,
 							const char *input, Jsonb *metadata, const char *refusal,
-							const char *executor);
+							const char *executor, const SessionPolicy *policy);
 extern void sessions_finish(SessionEnd *end);
 extern void sessions_mark_review_executed(const pg_uuid_t *id);
 extern void sessions_reconcile(const char *executor);

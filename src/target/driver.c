@@ -279,6 +279,8 @@ run_job(TargetJob *job, TargetConn *tc)
 										 hoop_max_output_bytes);
 	if (job->check)
 		psql_run_set_check(job->run, job->check, job->check_arg);
+	if (job->masker)
+		psql_run_set_masker(job->run, job->masker);
 	if (job->max_rows > 0)
 		psql_run_set_max_rows(job->run, job->max_rows);
 	MemoryContextSwitchTo(old);
@@ -286,8 +288,9 @@ run_job(TargetJob *job, TargetConn *tc)
 
 /*
  * What the session is set up with before the run, in one round trip: its
- * application_name (printable ASCII, as the server keeps it) and, for a
- * read-only job, the read-only transaction the run goes inside.
+ * application_name (printable ASCII, as the server keeps it), for a
+ * read-only job the read-only transaction the run goes inside, and the
+ * job's own query (its rows go to prelude_rows).
  */
 static char *
 prelude(TargetJob *job)
@@ -306,6 +309,8 @@ prelude(TargetJob *job)
 				*p = '?';
 		appendStringInfo(&sql, "SET application_name TO %s;", quote_literal_cstr(name));
 	}
+	if (job->prelude_query)
+		appendStringInfo(&sql, "%s;", job->prelude_query);
 	return sql.data;
 }
 
@@ -472,7 +477,9 @@ drive_preparing(TargetConn *tc)
 			drive_busy(tc);
 			return;
 		}
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && tc->job->prelude_rows)
+			tc->job->prelude_rows(tc->job->prelude_arg, res);
+		else if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			error = pstrdup(PQresultErrorMessage(res));
 		PQclear(res);
 	}

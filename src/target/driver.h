@@ -29,6 +29,10 @@ typedef struct TargetJob
 	const char *application_name;	/* the target session's, for the run */
 	PsqlCheckFn check;			/* looks at each statement before it is sent */
 	void	   *check_arg;
+	const PsqlMasker *masker;	/* sees what the run prints */
+	const char *prelude_query;	/* a query of the session's set-up, or NULL */
+	void		(*prelude_rows) (void *arg, const PGresult *res);	/* its result */
+	void	   *prelude_arg;
 	int			connect_timeout_ms; /* 0: hoop_mcp.connect_timeout */
 	long		max_rows;		/* rows of one result shown; 0: all */
 

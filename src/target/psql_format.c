@@ -30,6 +30,7 @@ psql_out_init(PsqlOut *out, size_t limit)
 	out->inprog = 0;
 	out->max_rows = 0;
 	out->rows_hidden = 0;
+	out->masker = NULL;
 }
 
 /* How many of the logical bytes are stored */
@@ -173,7 +174,19 @@ void
 psql_log_line(PsqlOut *out, const char *msg, bool insert)
 {
 	size_t		len = strlen(msg);
+	char	   *masked = NULL;
 
+	if (out->masker)
+	{
+		int			mlen;
+
+		masked = out->masker->message(out->masker->arg, msg, len, &mlen);
+		if (masked)
+		{
+			msg = masked;
+			len = mlen;
+		}
+	}
 	if (len > 0 && msg[len - 1] == '\n')
 		len--;
 	if (insert)
@@ -187,6 +200,8 @@ psql_log_line(PsqlOut *out, const char *msg, bool insert)
 		psql_out_append(out, msg, len);
 		psql_out_append(out, "\n", 1);
 	}
+	if (masked)
+		pfree(masked);
 }
 
 /*
@@ -207,6 +222,8 @@ psql_table_rows(PsqlOut *out, PsqlTable *tab, const PGresult *res)
 
 	if (!tab->started)
 	{
+		if (out->masker)
+			out->masker->columns(out->masker->arg, res);
 		for (c = 0; c < ncols; c++)
 		{
 			if (c > 0)
@@ -231,9 +248,24 @@ psql_table_rows(PsqlOut *out, PsqlTable *tab, const PGresult *res)
 			{
 				if (c > 0)
 					psql_out_append(out, "\t", 1);
-				if (!PQgetisnull(res, r, c))
-					psql_out_append(out, PQgetvalue(res, r, c),
-									PQgetlength(res, r, c));
+				if (PQgetisnull(res, r, c))
+					continue;
+				if (out->masker)
+				{
+					int			len;
+					char	   *masked = out->masker->cell(out->masker->arg, c,
+														   PQgetvalue(res, r, c),
+														   PQgetlength(res, r, c), &len);
+
+					if (masked)
+					{
+						psql_out_append(out, masked, len);
+						pfree(masked);
+						continue;
+					}
+				}
+				psql_out_append(out, PQgetvalue(res, r, c),
+								PQgetlength(res, r, c));
 			}
 		}
 		tab->nrows++;

@@ -171,6 +171,7 @@ typedef struct PsqlOut
 	size_t		inprog;
 	long		max_rows;		/* rows of one result printed; 0 = all */
 	long		rows_hidden;	/* rows counted past max_rows, not printed */
+	const PsqlMasker *masker;	/* or NULL */
 } PsqlOut;
 
 /* State of the result set being formatted */

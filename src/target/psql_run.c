@@ -294,6 +294,15 @@ psql_run_set_check(PsqlRun *run, PsqlCheckFn fn, void *arg)
 }
 
 /*
+ * Have masker see what the run prints (psql_run.h).
+ */
+void
+psql_run_set_masker(PsqlRun *run, const PsqlMasker *masker)
+{
+	run->out.masker = masker;
+}
+
+/*
  * Put back what we changed on the connection.
  */
 static void
@@ -742,6 +751,20 @@ copy_out(PsqlRun *run)
 		{
 			if ((size_t) ret > run->widest)
 				run->widest = ret;
+			if (run->out.masker)
+			{
+				int			len;
+				char	   *masked = run->out.masker->message(run->out.masker->arg, buf, ret, &len);
+
+				if (masked)
+				{
+					psql_out_append(&run->out, masked, len);
+					pfree(masked);
+					psql_out_commit_all(&run->out);
+					PQfreemem(buf);
+					continue;
+				}
+			}
 			psql_out_append(&run->out, buf, ret);
 			psql_out_commit_all(&run->out);
 			PQfreemem(buf);

@@ -173,4 +173,21 @@ typedef const char *(*PsqlCheckFn) (void *arg, const char *query, int number,
 
 extern void psql_run_set_check(PsqlRun *run, PsqlCheckFn fn, void *arg);
 
+/*
+ * Masking of what a run prints (psql has none): columns is called when a
+ * result's rows start, before its header; cell for each value that is not
+ * NULL; message for each error, notice and line of COPY TO STDOUT data.
+ * cell and message return a replacement (palloc'd, its length in
+ * *out_len) or NULL to keep the text.
+ */
+typedef struct PsqlMasker
+{
+	void		(*columns) (void *arg, const PGresult *res);
+	char	   *(*cell) (void *arg, int col, const char *value, int len, int *out_len);
+	char	   *(*message) (void *arg, const char *text, int len, int *out_len);
+	void	   *arg;
+} PsqlMasker;
+
+extern void psql_run_set_masker(PsqlRun *run, const PsqlMasker *masker);
+
 #endif							/* PSQL_RUN_H */

@@ -20,12 +20,16 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "ipc/cancels.h"
 #include "ipc/workers.h"
 #include "lib/json.h"
 #include "lib/subxact.h"
+#include "policy/guardrails.h"
+#include "policy/masking.h"
 #include "policy/read_only.h"
+#include "policy/risk.h"
 #include "store/extension.h"
 #include "store/plans.h"
 #include "store/sessions.h"
@@ -37,6 +41,9 @@ typedef struct ExecJob
 	ToolJob		base;
 	SessionEnd	session;		/* its id, and later how it ended */
 	dlist_node	running;		/* in running_execs until its job is freed */
+	Policy	   *policy;			/* the connection's guardrails and masking */
+	Masker	   *masker;			/* or NULL */
+	bool		read_only;
 } ExecJob;
 
 static dlist_head running_execs = DLIST_STATIC_INIT(running_execs);
@@ -89,39 +96,22 @@ check_mandatory_metadata(ArrayType *fields, Jsonb *metadata)
 }
 
 /*
- * When an access request rule covers this exec, store its session and a
- * PENDING review instead of running it, and answer hoop's
- * pending_approval envelope.  Returns false when the exec may run.
+ * Stores the exec's session, open but not running (no executor until
+ * approved), and a PENDING review made from access request rule
+ * rule_name; answers hoop's pending_approval envelope.
  */
-static bool
-exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *input,
-		   Jsonb *metadata)
+static void
+exec_for_review(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *input,
+				Jsonb *metadata, const SessionPolicy *said, const char *review_type,
+				const char *rule_name)
 {
-	Oid			gate_types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
-	Datum		gate_args[3];
 	Oid			types[3] = {UUIDOID, TEXTOID, TEXTOID};
 	Datum		args[3];
-	bool		isnull;
-	char	   *review_type;
-	char	   *rule_name;
 	char	   *sid;
 	char	   *url;
 	StringInfoData env;
 
-	gate_args[0] = CStringGetTextDatum(req->actor.subject);
-	gate_args[1] = req->actor.groups;
-	gate_args[2] = CStringGetTextDatum(c->name);
-	if (hoop_execute_plan(hoop_plan(gate_sql, 3, gate_types), gate_args, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not check the access request rules");
-	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return false;
-	review_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	rule_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-	/* The session is open but not running: no executor until approved. */
-	sessions_insert(session_id, &req->actor, c, input, metadata, NULL, NULL);
+	sessions_insert(session_id, &req->actor, c, input, metadata, NULL, NULL, said);
 	args[0] = UUIDPGetDatum(session_id);
 	args[1] = CStringGetTextDatum(review_type);
 	args[2] = CStringGetTextDatum(rule_name);
@@ -143,7 +133,58 @@ exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *
 	append_json_string(&env, sid, strlen(sid));
 	appendStringInfoString(&env, ",\"status\":\"pending_approval\"}");
 	request_outcome_json(req, env.data);
+}
+
+/*
+ * hoop's access-request interceptor: when an access request rule covers
+ * this exec, it waits for a review (exec_for_review).  Returns false when
+ * the exec may run.
+ */
+static bool
+exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *input,
+		   Jsonb *metadata, const SessionPolicy *said)
+{
+	Oid			gate_types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
+	Datum		gate_args[3];
+	bool		isnull;
+
+	gate_args[0] = CStringGetTextDatum(req->actor.subject);
+	gate_args[1] = req->actor.groups;
+	gate_args[2] = CStringGetTextDatum(c->name);
+	if (hoop_execute_plan(hoop_plan(gate_sql, 3, gate_types), gate_args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not check the access request rules");
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	exec_for_review(req, session_id, c, input, metadata, said,
+					SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+					SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	return true;
+}
+
+/*
+ * The risk analysis of input (hoop's ai_analysis, from the parse tree),
+ * with the action the connection's analyzer rule takes at its level:
+ * allow_execution when no rule names the connection.
+ */
+static char *
+exec_analysis(ConnEntry *c, const char *input, const char **action)
+{
+	RiskAnalysis *risk = risk_analyse(analyse_script(input));
+
+	*action = c->analyzer_rule ? c->risk_actions[risk->level] : "allow_execution";
+	return risk_analysis_json(risk, *action);
+}
+
+/* hoop's envelope of an exec the analyzer rule blocks. */
+static char *
+blocked_envelope(const pg_uuid_t *session_id, const char *analysis)
+{
+	return psprintf("{\"ai_analysis\":%s,\"execution_time_ms\":0,\"exit_code\":254,\"has_review\":false,"
+					"\"output\":\"Session blocked by AI risk analyzer\",\"output_status\":\"blocked\","
+					"\"session_id\":\"%s\",\"status\":\"failed\",\"truncated\":false}",
+					analysis, hoop_uuid_text(session_id));
 }
 
 static void
@@ -213,6 +254,25 @@ exec_output_cancelled(TargetJob *job, SessionEnd *end)
 	end->output_len = out.len;
 }
 
+/*
+ * The output guardrails see the output as the agent would (masked, cut):
+ * on a match it is withheld, and the session records which rule.
+ */
+static void
+exec_output_guarded(ExecJob *ej)
+{
+	GuardrailHit *hit = guardrails_check(ej->policy->output_rules, ej->session.output,
+										 ej->session.output_len);
+
+	if (hit == NULL)
+		return;
+	ej->session.output = hit->message;
+	ej->session.output_len = strlen(hit->message);
+	ej->session.truncated = false;
+	ej->session.exit_code = 1;
+	ej->session.guardrails_info = hit->info;
+}
+
 /* The query ended: finish its session, then answer whoever still waits. */
 static void
 exec_finish(ToolJob *tj)
@@ -221,9 +281,11 @@ exec_finish(ToolJob *tj)
 	TargetJob  *job = tj->job;
 
 	exec_output_shown(job, &ej->session);
+	ej->session.exit_code = job->exit_code;
+	exec_output_guarded(ej);
 	if (job->cancel_reason)
 		exec_output_cancelled(job, &ej->session);
-	ej->session.exit_code = job->exit_code;
+	ej->session.masked = masker_counts(ej->masker);
 	ej->session.elapsed_ms = job->elapsed_ms;
 	if (extension_ready() &&
 		subxact_try(finish_session, &ej->session, CurrentMemoryContext, "finish the session") &&
@@ -234,8 +296,8 @@ exec_finish(ToolJob *tj)
 	{
 		request_outcome_json(tj->req,
 							 exec_envelope(&ej->session.id, ej->session.review, ej->session.output,
-										   ej->session.output_len, job->exit_code, ej->session.truncated,
-										   job->elapsed_ms));
+										   ej->session.output_len, ej->session.exit_code,
+										   ej->session.truncated, job->elapsed_ms));
 		tool_job_answer(tj);
 	}
 }
@@ -263,22 +325,58 @@ exec_forget(void *arg)
 }
 
 /*
+ * Each statement right before it is sent, as the target gets it: on a
+ * read-only connection, and where column rules mask.
+ */
+static const char *
+exec_check(void *arg, const char *query, int number, bool std_strings)
+{
+	ExecJob    *ej = arg;
+	const char *refusal = NULL;
+
+	if (ej->read_only)
+		refusal = read_only_check(NULL, query, number, std_strings);
+	if (refusal == NULL && ej->masker)
+		refusal = masker_check(ej->masker, query, number, std_strings);
+	return refusal;
+}
+
+/*
  * The job that runs input in session session_id; it starts after the
- * commit.  On a read-only connection each statement is checked again
- * right before it is sent, as the target gets it.
+ * commit.  It takes policy (compiled for this exec) with it: masking
+ * sees each cell as it arrives, and the output guardrails the output.
  */
 static void
-exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *input, bool review)
+exec_start(Request *req, ConnEntry *c, Policy *policy, const pg_uuid_t *session_id,
+		   const char *input, bool review)
 {
 	ExecJob    *ej = (ExecJob *) tool_job_new(req, c, NULL, hoop_uuid_text(session_id), sizeof(ExecJob));
 	TargetJob  *job = ej->base.job;
 	MemoryContextCallback *forget = MemoryContextAllocZero(job->cxt, sizeof(MemoryContextCallback));
+	MemoryContext old;
 
 	ej->base.finish = exec_finish;
 	ej->base.expire = exec_expire;
 	job->script = MemoryContextStrdup(job->cxt, input);
-	if (c->read_only)
-		job->check = read_only_check;
+	if (policy->cxt)
+		MemoryContextSetParent(policy->cxt, job->cxt);
+	ej->policy = policy;
+	old = MemoryContextSwitchTo(job->cxt);
+	ej->masker = masker_new(policy);
+	MemoryContextSwitchTo(old);
+	if (ej->masker)
+	{
+		job->masker = masker_hooks(ej->masker);
+		job->prelude_query = masker_lookup_sql(ej->masker);
+		job->prelude_rows = masker_lookup_rows;
+		job->prelude_arg = ej->masker;
+	}
+	ej->read_only = c->read_only;
+	if (c->read_only || (ej->masker && policy->columns))
+	{
+		job->check = exec_check;
+		job->check_arg = ej;
+	}
 	job->max_rows = c->max_rows >= 0 ? c->max_rows : hoop_max_rows;
 	ej->session.id = *session_id;
 	ej->session.review = review;
@@ -290,18 +388,28 @@ exec_start(Request *req, ConnEntry *c, const pg_uuid_t *session_id, const char *
 }
 
 /*
- * Why input may not run on c, or NULL.  A refusal ends with a newline, as
- * the same refusal does when it comes from the check before a statement
- * is sent.
+ * Why input may not run on c, or NULL: a read-only connection's rule, an
+ * input guardrail (hoop's text, and *info for the session), data
+ * masking's rule on what may read a masked table.  A refusal of
+ * hoop_mcp's own ends with a newline, as the same refusal does when it
+ * comes from the check before a statement is sent.
  */
 static char *
-exec_refusal(ConnEntry *c, const char *input)
+exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info)
 {
 	char	   *refusal;
+	GuardrailHit *hit;
 
-	if (!c->read_only || (refusal = read_only_refusal(input)) == NULL)
-		return NULL;
-	return psprintf("%s\n", refusal);
+	if (c->read_only && (refusal = read_only_refusal(input)) != NULL)
+		return psprintf("%s\n", refusal);
+	if ((hit = guardrails_check(policy->input_rules, input, strlen(input))) != NULL)
+	{
+		*info = hit->info;
+		return hit->message;
+	}
+	if ((refusal = masking_refusal(policy, input)) != NULL)
+		return psprintf("%s\n", refusal);
+	return NULL;
 }
 
 /*
@@ -319,6 +427,8 @@ tool_exec(Request *req, JsonbContainer *args)
 	Jsonb	   *metadata = jv_key(args, "metadata", &v) ? jv_to_jsonb(jv_key(args, "metadata", &v)) : NULL;
 	char	   *refusal = NULL;
 	ConnEntry  *c;
+	Policy	   *policy = NULL;
+	SessionPolicy said = {0};
 	pg_uuid_t	session_id;
 
 	tool_require(name, "connection_name");
@@ -334,19 +444,45 @@ tool_exec(Request *req, JsonbContainer *args)
 	if (refusal == NULL)
 	{
 		connection_check_options(c);
-		refusal = exec_refusal(c, input);
+		policy = policy_compile(c);
+		refusal = exec_refusal(c, policy, input, &said.guardrails_info);
 	}
 	hoop_random_uuid(&session_id);
-	if (refusal == NULL && c->has_rules && exec_gated(req, &session_id, c, input, metadata))
-		return;
-	sessions_insert(&session_id, &req->actor, c, input, metadata, refusal, hoop_executor_name());
+	if (refusal == NULL)
+	{
+		const char *action;
+
+		said.ai_analysis = exec_analysis(c, input, &action);
+		if (strcmp(action, "block_execution") == 0)
+		{
+			said.blocked = true;
+			sessions_insert(&session_id, &req->actor, c, input, metadata, "Session blocked by AI risk analyzer",
+							hoop_executor_name(), &said);
+			request_outcome_json(req, blocked_envelope(&session_id, said.ai_analysis));
+			return;
+		}
+		if (strcmp(action, "require_access_request") == 0)
+		{
+			if (c->analyzer_access_rule == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("ai analyzer rule \"%s\" requires an access request without access_request_rule_name",
+								c->analyzer_rule),
+						 errhint("Set access_request_rule_name with analyzer_rules_update.")));
+			exec_for_review(req, &session_id, c, input, metadata, &said, "onetime", c->analyzer_access_rule);
+			return;
+		}
+		if (c->has_rules && exec_gated(req, &session_id, c, input, metadata, &said))
+			return;
+	}
+	sessions_insert(&session_id, &req->actor, c, input, metadata, refusal, hoop_executor_name(), &said);
 	if (refusal)
 	{
 		/* The session is already done; answer with hoop's failed envelope. */
 		request_outcome_json(req, exec_envelope(&session_id, false, refusal, strlen(refusal), 1, false, 0));
 		return;
 	}
-	exec_start(req, c, &session_id, input, false);
+	exec_start(req, c, policy, &session_id, input, false);
 }
 
 /*
@@ -371,6 +507,8 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 	char	   *input;
 	char	   *refusal;
 	ConnEntry  *c;
+	Policy	   *policy;
+	const char *info = NULL;
 
 	sqlargs[0] = id ? CStringGetTextDatum(id) : (Datum) 0;
 	sqlargs[1] = CStringGetTextDatum(hoop_executor_name());
@@ -399,10 +537,11 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
 						c->type, c->subtype)));
 	connection_check_options(c);
-	refusal = exec_refusal(c, input);
+	policy = policy_compile(c);
+	refusal = exec_refusal(c, policy, input, &info);
 	if (refusal)
 	{
-		/* Read-only since the review was asked for: its session ends refused. */
+		/* A rule added since the review was asked for: its session ends refused. */
 		SessionEnd	end = {0};
 
 		end.id = session_id;
@@ -410,12 +549,13 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 		end.output_len = strlen(refusal);
 		end.exit_code = 1;
 		end.review = true;
+		end.guardrails_info = info;
 		sessions_finish(&end);
 		sessions_mark_review_executed(&session_id);
 		request_outcome_json(req, exec_envelope(&session_id, true, refusal, strlen(refusal), 1, false, 0));
 		return;
 	}
-	exec_start(req, c, &session_id, input, true);
+	exec_start(req, c, policy, &session_id, input, true);
 }
 
 /* Whether cancel request r names ej. */

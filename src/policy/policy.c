@@ -1,0 +1,212 @@
+/*
+ * policy.c
+ *		What a connection's guardrails and masking rules say, compiled once.
+ *
+ * hoop_mcp._connection_policy() (SQL) says which rules apply to a
+ * connection; store/connections.c keeps its answer with the cached
+ * connection (so a rule change takes effect with the next exec, as a
+ * connection change does), and this file compiles it for each exec.
+ */
+#include "lib/common.h"
+
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/memutils.h"
+
+#include "lib/json.h"
+#include "policy/policy.h"
+
+
+static List *
+string_list(JsonbValue *v)
+{
+	List	   *out = NIL;
+
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return NIL;
+	for (int i = 0; i < JsonContainerSize(v->val.binary.data); i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, i);
+		char	   *s = jv_string(e);
+
+		if (s && s[0])
+			out = lappend(out, s);
+	}
+	return out;
+}
+
+static double
+number(JsonbValue *v, double dflt)
+{
+	if (v == NULL || v->type != jbvNumeric)
+		return dflt;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+static JsonbContainer *
+array_of(JsonbContainer *c, const char *key, JsonbValue *v)
+{
+	if (jv_key(c, key, v) == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return NULL;
+	return v->val.binary.data;
+}
+
+static void
+compile_guardrails(Policy *p, JsonbContainer *rules, MemoryContext cxt)
+{
+	for (int i = 0; rules && i < JsonContainerSize(rules); i++)
+	{
+		JsonbContainer *r = jv_object(getIthJsonbValueFromContainer(rules, i));
+		GuardRule  *g = palloc0(sizeof(GuardRule));
+		JsonbValue	v;
+		char	   *direction = jv_string(jv_key(r, "direction", &v));
+		char	   *regex;
+
+		g->rule_name = jv_string(jv_key(r, "rule_name", &v));
+		g->output = direction && strcmp(direction, "output") == 0;
+		g->type = jv_string(jv_key(r, "type", &v));
+		g->message = jv_string(jv_key(r, "message", &v));
+		if (g->message && g->message[0] == '\0')
+			g->message = NULL;
+		if (g->type && strcmp(g->type, "pattern_match") == 0)
+		{
+			regex = jv_string(jv_key(r, "pattern_regex", &v));
+			if (regex == NULL || regex[0] == '\0')
+				continue;		/* hoop skips an empty pattern */
+			g->pattern = pattern_compile(regex, cxt);
+		}
+		else
+		{
+			g->words = string_list(jv_key(r, "words", &v));
+			if (g->words == NIL)
+				continue;		/* ... and empty words */
+		}
+		if (g->output)
+			p->output_rules = lappend(p->output_rules, g);
+		else
+			p->input_rules = lappend(p->input_rules, g);
+	}
+}
+
+static MaskColumn *
+parse_column(const char *spec, const char *name)
+{
+	MaskColumn *m = palloc0(sizeof(MaskColumn));
+	char	   *s = pstrdup(spec);
+	char	   *dot1 = strchr(s, '.');
+	char	   *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+
+	m->name = name;
+	if (dot1 == NULL)
+		return NULL;
+	*dot1 = '\0';
+	if (dot2)
+	{
+		*dot2 = '\0';
+		m->schema = s;
+		m->table = dot1 + 1;
+		m->column = dot2 + 1;
+	}
+	else
+	{
+		m->table = s;
+		m->column = dot1 + 1;
+	}
+	return m;
+}
+
+static void
+compile_masking(Policy *p, JsonbContainer *m, MemoryContext cxt)
+{
+	JsonbValue	v;
+	JsonbContainer *types;
+	JsonbContainer *custom;
+
+	if (m == NULL)
+		return;
+	if (jv_key(m, "entity_types", &v) && (types = jv_object(&v)) != NULL)
+	{
+		JsonbIterator *it = JsonbIteratorInit(types);
+		JsonbIteratorToken tok;
+		JsonbValue	kv;
+		int			t = -1;
+
+		while ((tok = JsonbIteratorNext(&it, &kv, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+			{
+				char	   *name = pnstrdup(kv.val.string.val, kv.val.string.len);
+
+				t = entity_type_from_name(name);
+			}
+			else if (tok == WJB_VALUE && t >= 0)
+			{
+				p->thresholds[t] = number(&kv, 0);
+				p->detects = p->masks = true;
+			}
+		}
+	}
+	custom = array_of(m, "custom", &v);
+	for (int i = 0; custom && i < JsonContainerSize(custom); i++)
+	{
+		JsonbContainer *c = jv_object(getIthJsonbValueFromContainer(custom, i));
+		CustomType *ct = palloc0(sizeof(CustomType));
+		char	   *regex;
+		ListCell   *lc;
+
+		ct->name = jv_string(jv_key(c, "name", &v));
+		if (ct->name == NULL)
+			continue;
+		regex = jv_string(jv_key(c, "regex", &v));
+		if (regex && regex[0])
+			ct->pattern = pattern_compile(regex, cxt);
+		ct->deny_list = string_list(jv_key(c, "deny_list", &v));
+		ct->score = number(jv_key(c, "score", &v), 1.0);
+		ct->threshold = number(jv_key(c, "threshold", &v), 0);
+		foreach(lc, string_list(jv_key(c, "columns", &v)))
+		{
+			MaskColumn *col = parse_column(lfirst(lc), ct->name);
+
+			if (col)
+				p->columns = lappend(p->columns, col);
+		}
+		if ((ct->pattern || ct->deny_list) && ct->score >= ct->threshold)
+			p->custom = lappend(p->custom, ct);
+		p->masks = true;
+	}
+}
+
+/*
+ * The connection's policy, compiled into a memory context of its own
+ * (a child of the current one; exec hands it on to its job), so that a
+ * rule change during a long exec does not pull its patterns away.  A rule
+ * that no longer compiles (a pattern refused by pattern.c) is an error
+ * for every exec on the connection, not a rule skipped: a guardrail must
+ * not silently stop guarding.
+ */
+Policy *
+policy_compile(ConnEntry *c)
+{
+	static Policy empty;
+	MemoryContext old;
+	Policy	   *p;
+	JsonbValue	v;
+
+	if (c->policy == NULL)
+	{
+		for (int i = 0; i < ENT_COUNT; i++)
+			empty.thresholds[i] = -1;
+		return &empty;
+	}
+	old = MemoryContextSwitchTo(AllocSetContextCreate(CurrentMemoryContext, "hoop_mcp policy",
+													  ALLOCSET_SMALL_SIZES));
+	p = palloc0(sizeof(Policy));
+	p->cxt = CurrentMemoryContext;
+	for (int i = 0; i < ENT_COUNT; i++)
+		p->thresholds[i] = -1;
+	compile_guardrails(p, array_of(&c->policy->root, "guardrails", &v), p->cxt);
+	compile_masking(p, jv_key(&c->policy->root, "masking", &v) ? jv_object(&v) : NULL, p->cxt);
+	MemoryContextSwitchTo(old);
+	return p;
+}
