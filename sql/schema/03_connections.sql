@@ -17,7 +17,6 @@ CREATE TABLE hoop_mcp.connections (
 	access_schema text NOT NULL DEFAULT 'enabled' CHECK (access_schema IN ('enabled', 'disabled')),
 	managed_by	text,
 	mandatory_metadata_fields text[] NOT NULL DEFAULT '{}',
-	guardrail_rules text[] NOT NULL DEFAULT '{}',
 	reviewers	text[] NOT NULL DEFAULT '{}',
 	redact_types text[] NOT NULL DEFAULT '{}',
 	-- hoop_mcp's own (doc/differences.md): enforced read-only and limits.
@@ -29,6 +28,7 @@ CREATE TABLE hoop_mcp.connections (
 	updated_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE hoop_mcp.connections IS 'Connections (resource roles) agents may use.  Secrets live apart, in connection_secrets.';
+COMMENT ON COLUMN hoop_mcp.connections.redact_types IS 'hoop''s DLP plugin configuration: entity types (or preset groups) masked in every exec''s output, as given; hoop_mcp.entity_types() checks them.  Data masking rules (datamasking_rules) add to them.  The guardrails of a connection are the links in guardrail_rules_connections.';
 COMMENT ON COLUMN hoop_mcp.connections.read_only IS 'Whether execs are refused unless every statement is a read, and run in BEGIN READ ONLY ... ROLLBACK on a session opened with default_transaction_read_only=on.';
 COMMENT ON COLUMN hoop_mcp.connections.statement_timeout IS 'statement_timeout of the target session (a duration such as ''30s''); NULL: hoop_mcp.target_statement_timeout; 0: the target''s own setting.';
 COMMENT ON COLUMN hoop_mcp.connections.connect_timeout IS 'How long connecting may take (a duration such as ''5s''); NULL: hoop_mcp.connect_timeout.';

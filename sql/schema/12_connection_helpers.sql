@@ -19,9 +19,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- hoop's connectionToMap: fixed fields always, the others when non-empty.
+-- guardrail_rules are the IDs of the linked guardrails, sorted.  (PL/pgSQL:
+-- the link table is made later, in 13_policy_rules.sql.)
 CREATE FUNCTION hoop_mcp._connection_map(c hoop_mcp.connections, secrets jsonb) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-	SELECT pg_catalog.jsonb_build_object(
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RETURN pg_catalog.jsonb_build_object(
 			'id', c.id, 'name', c.name, 'type', c.type, 'subtype', c.subtype,
 			'agent_id', c.agent_id, 'status', c.status, 'command', pg_catalog.to_jsonb(c.command),
 			'read_only', c.read_only, 'statement_timeout', c.statement_timeout,
@@ -32,12 +35,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 			'access_mode_runbooks', c.access_mode_runbooks,
 			'access_mode_exec', c.access_mode_exec,
 			'access_mode_connect', c.access_mode_connect,
-			'guardrail_rules', CASE WHEN c.guardrail_rules <> '{}' THEN pg_catalog.to_jsonb(c.guardrail_rules) END,
+			'guardrail_rules', (SELECT pg_catalog.jsonb_agg(l.rule_id ORDER BY l.rule_id)
+								FROM hoop_mcp.guardrail_rules_connections l WHERE l.connection_id = c.id),
 			'reviewers', CASE WHEN c.reviewers <> '{}' THEN pg_catalog.to_jsonb(c.reviewers) END,
 			'redact_enabled', CASE WHEN c.redact_types <> '{}' THEN true END,
 			'redact_types', CASE WHEN c.redact_types <> '{}' THEN pg_catalog.to_jsonb(c.redact_types) END,
 			'managed_by', c.managed_by,
-			'mandatory_metadata_fields', CASE WHEN c.mandatory_metadata_fields <> '{}' THEN pg_catalog.to_jsonb(c.mandatory_metadata_fields) END))
+			'mandatory_metadata_fields', CASE WHEN c.mandatory_metadata_fields <> '{}' THEN pg_catalog.to_jsonb(c.mandatory_metadata_fields) END));
+END
 $$;
 
 -- A connection by name or id that the caller may see, or NULL.

@@ -155,6 +155,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	SET log_min_error_statement = panic AS $$
 DECLARE
 	c hoop_mcp.connections;
+	rule_ids uuid[];
 BEGIN
 	PERFORM hoop_mcp._require_admin();
 	PERFORM hoop_mcp._check_limits(coalesce(connections_create.read_only, false), connections_create.statement_timeout,
@@ -172,10 +173,12 @@ BEGIN
 	PERFORM hoop_mcp._check_connection_fields(connections_create.type, connections_create.tags,
 		connections_create.access_mode_runbooks, connections_create.access_mode_exec,
 		connections_create.access_mode_connect, connections_create.secrets);
+	PERFORM hoop_mcp.entity_types(connections_create.redact_types);
+	rule_ids := hoop_mcp._guardrail_rule_ids(connections_create.guardrail_rules);
 	BEGIN
 		INSERT INTO hoop_mcp.connections AS x (name, type, subtype, agent_id, command, tags,
 			access_mode_runbooks, access_mode_exec, access_mode_connect, access_schema,
-			guardrail_rules, reviewers, redact_types, mandatory_metadata_fields,
+			reviewers, redact_types, mandatory_metadata_fields,
 			read_only, statement_timeout, connect_timeout, max_rows)
 		VALUES (connections_create.name, connections_create.type, coalesce(connections_create.subtype, ''),
 			coalesce(connections_create.agent_id, ''),
@@ -186,7 +189,7 @@ BEGIN
 			coalesce(connections_create.access_mode_exec, 'enabled'),
 			coalesce(connections_create.access_mode_connect, 'enabled'),
 			CASE WHEN connections_create.type = 'database' THEN 'enabled' ELSE 'disabled' END,
-			coalesce(connections_create.guardrail_rules, '{}'), coalesce(connections_create.reviewers, '{}'),
+			coalesce(connections_create.reviewers, '{}'),
 			coalesce(connections_create.redact_types, '{}'),
 			coalesce(connections_create.mandatory_metadata_fields, '{}'),
 			coalesce(connections_create.read_only, false), connections_create.statement_timeout,
@@ -197,6 +200,8 @@ BEGIN
 	END;
 	INSERT INTO hoop_mcp.connection_secrets (connection_id, envs)
 	VALUES (c.id, coalesce(connections_create.secrets, '{}'));
+	INSERT INTO hoop_mcp.guardrail_rules_connections (rule_id, connection_id)
+	SELECT r, c.id FROM pg_catalog.unnest(rule_ids) r;
 	RETURN hoop_mcp._connection_map(c, '{}');
 END
 $$;
@@ -213,9 +218,9 @@ SELECT hoop_mcp._tool('connections_create',
 		"access_mode_runbooks": "enabled or disabled",
 		"access_mode_exec": "enabled or disabled",
 		"access_mode_connect": "enabled or disabled",
-		"guardrail_rules": "guardrail rule IDs",
+		"guardrail_rules": "guardrail rules (IDs or names) that apply to the connection",
 		"reviewers": "DEPRECATED: reviewer groups",
-		"redact_types": "data masking info types",
+		"redact_types": "entity types (or preset groups such as CONTACT_INFORMATION) masked in every output, UPPERCASE",
 		"mandatory_metadata_fields": "metadata fields every exec must carry",
 		"read_only": {"type": "boolean", "description": "hoop_mcp: refuse every statement that is not a read, and run execs in a read-only transaction"},
 		"statement_timeout": "hoop_mcp: statement_timeout of the target session, e.g. \"30s\" (\"0\": the target''s own)",
@@ -242,6 +247,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	SET log_min_error_statement = panic AS $$
 DECLARE
 	c hoop_mcp.connections;
+	rule_ids uuid[];
 BEGIN
 	PERFORM hoop_mcp._require_admin();
 	PERFORM hoop_mcp._check_limits(coalesce(connections_update.read_only, false), connections_update.statement_timeout,
@@ -260,6 +266,8 @@ BEGIN
 	PERFORM hoop_mcp._check_connection_fields(nullif(connections_update.type, ''), connections_update.tags,
 		nullif(connections_update.access_mode_runbooks, ''), nullif(connections_update.access_mode_exec, ''),
 		nullif(connections_update.access_mode_connect, ''), connections_update.secrets);
+	PERFORM hoop_mcp.entity_types(connections_update.redact_types);
+	rule_ids := hoop_mcp._guardrail_rule_ids(connections_update.guardrail_rules);
 	-- hoop's partial update: empty or missing fields stay; lists and maps
 	-- that are given replace the stored value whole; agent_id "" clears.
 	UPDATE hoop_mcp.connections x SET
@@ -271,7 +279,6 @@ BEGIN
 		access_mode_runbooks = coalesce(nullif(connections_update.access_mode_runbooks, ''), x.access_mode_runbooks),
 		access_mode_exec = coalesce(nullif(connections_update.access_mode_exec, ''), x.access_mode_exec),
 		access_mode_connect = coalesce(nullif(connections_update.access_mode_connect, ''), x.access_mode_connect),
-		guardrail_rules = coalesce(connections_update.guardrail_rules, x.guardrail_rules),
 		reviewers = coalesce(connections_update.reviewers, x.reviewers),
 		redact_types = coalesce(connections_update.redact_types, x.redact_types),
 		mandatory_metadata_fields = coalesce(connections_update.mandatory_metadata_fields, x.mandatory_metadata_fields),
@@ -285,6 +292,12 @@ BEGIN
 		updated_at = pg_catalog.now()
 	WHERE x.id = c.id
 	RETURNING * INTO c;
+	-- guardrail_rules given replace the connection's links ('{}' clears them).
+	IF connections_update.guardrail_rules IS NOT NULL THEN
+		DELETE FROM hoop_mcp.guardrail_rules_connections l WHERE l.connection_id = c.id;
+		INSERT INTO hoop_mcp.guardrail_rules_connections (rule_id, connection_id)
+		SELECT r, c.id FROM pg_catalog.unnest(rule_ids) r;
+	END IF;
 	IF connections_update.secrets IS NOT NULL THEN
 		INSERT INTO hoop_mcp.connection_secrets AS s (connection_id, envs) VALUES (c.id, connections_update.secrets)
 		ON CONFLICT (connection_id) DO UPDATE SET envs = excluded.envs, updated_at = pg_catalog.now(),
@@ -308,9 +321,9 @@ SELECT hoop_mcp._tool('connections_update',
 		"access_mode_runbooks": "enabled or disabled",
 		"access_mode_exec": "enabled or disabled",
 		"access_mode_connect": "enabled or disabled",
-		"guardrail_rules": "guardrail rule IDs",
+		"guardrail_rules": "guardrail rules (IDs or names) that apply to the connection",
 		"reviewers": "DEPRECATED: reviewer groups",
-		"redact_types": "data masking info types",
+		"redact_types": "entity types (or preset groups such as CONTACT_INFORMATION) masked in every output, UPPERCASE",
 		"mandatory_metadata_fields": "metadata fields every exec must carry",
 		"read_only": {"type": "boolean", "description": "hoop_mcp: refuse every statement that is not a read, and run execs in a read-only transaction"},
 		"statement_timeout": "hoop_mcp: statement_timeout of the target session, e.g. \"30s\" (\"0\": the target''s own)",
