@@ -89,30 +89,54 @@ compile_guardrails(Policy *p, JsonbContainer *rules, MemoryContext cxt)
 	}
 }
 
+/*
+ * The parts of "schema.table.column" or "table.column", as the SQL side
+ * stores them: lower case, double-quoted where that is not the name.
+ */
+static int
+split_name(const char *spec, char **parts, int max)
+{
+	StringInfoData part;
+	int			n = 0;
+	bool		quoted = false;
+
+	initStringInfo(&part);
+	for (const char *p = spec;; p++)
+	{
+		if (*p == '"')
+		{
+			if (quoted && p[1] == '"')
+				appendStringInfoChar(&part, *++p);
+			else
+				quoted = !quoted;
+		}
+		else if (*p == '\0' || (*p == '.' && !quoted))
+		{
+			if (n == max)
+				return -1;
+			parts[n++] = pstrdup(part.data);
+			resetStringInfo(&part);
+			if (*p == '\0')
+				return n;
+		}
+		else
+			appendStringInfoChar(&part, *p);
+	}
+}
+
 static MaskColumn *
 parse_column(const char *spec, const char *name)
 {
 	MaskColumn *m = palloc0(sizeof(MaskColumn));
-	char	   *s = pstrdup(spec);
-	char	   *dot1 = strchr(s, '.');
-	char	   *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	char	   *parts[3];
+	int			n = split_name(spec, parts, 3);
 
-	m->name = name;
-	if (dot1 == NULL)
+	if (n < 2)
 		return NULL;
-	*dot1 = '\0';
-	if (dot2)
-	{
-		*dot2 = '\0';
-		m->schema = s;
-		m->table = dot1 + 1;
-		m->column = dot2 + 1;
-	}
-	else
-	{
-		m->table = s;
-		m->column = dot1 + 1;
-	}
+	m->name = name;
+	m->schema = n == 3 ? parts[0] : NULL;
+	m->table = parts[n - 2];
+	m->column = parts[n - 1];
 	return m;
 }
 

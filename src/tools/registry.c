@@ -37,6 +37,7 @@ typedef enum ParamType
 	PT_FLOAT,
 	PT_TEXT_ARRAY,
 	PT_OBJECT,					/* any object, passed as jsonb */
+	PT_JSON,					/* ["array", "object"]: either, passed as jsonb */
 	PT_STRING_MAP				/* object of string values, passed as jsonb */
 } ParamType;
 
@@ -101,6 +102,8 @@ param_type(JsonbContainer *schema, bool *nullable)
 	JsonbValue	v;
 	JsonbValue *t = jv_key(schema, "type", &v);
 	char	   *type = NULL;
+	bool		array = false;
+	bool		object = false;
 
 	*nullable = false;
 	if (t && t->type == jbvString)
@@ -121,10 +124,14 @@ param_type(JsonbContainer *schema, bool *nullable)
 					*nullable = true;
 				else
 					type = s;
+				array |= strcmp(s, "array") == 0;
+				object |= strcmp(s, "object") == 0;
 			}
 	}
 	if (type == NULL)
 		elog(ERROR, "hoop_mcp.tools: a property has no type");
+	if (array && object)
+		return PT_JSON;
 	if (strcmp(type, "string") == 0)
 		return PT_TEXT;
 	if (strcmp(type, "integer") == 0)
@@ -169,6 +176,7 @@ param_oid(ParamType t)
 		case PT_TEXT_ARRAY:
 			return TEXTARRAYOID;
 		case PT_OBJECT:
+		case PT_JSON:
 		case PT_STRING_MAP:
 			return JSONBOID;
 	}
@@ -344,6 +352,8 @@ type_name(ParamType t)
 		case PT_OBJECT:
 		case PT_STRING_MAP:
 			return "object";
+		case PT_JSON:
+			return "array or object";
 	}
 	return "?";
 }
@@ -405,6 +415,8 @@ value_matches(ToolParam *p, JsonbValue *v)
 				all_strings(v->val.binary.data);
 		case PT_OBJECT:
 			return v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data);
+		case PT_JSON:
+			return v->type == jbvBinary;
 		case PT_STRING_MAP:
 			return v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data) &&
 				all_strings(v->val.binary.data);
@@ -504,6 +516,7 @@ param_datum(ToolParam *p, JsonbValue *v)
 		case PT_TEXT_ARRAY:
 			return text_array(v->val.binary.data);
 		case PT_OBJECT:
+		case PT_JSON:
 		case PT_STRING_MAP:
 			return JsonbPGetDatum(JsonbValueToJsonb(v));
 	}

@@ -35,7 +35,7 @@ before(async () => {
 	P = uniq('pol');
 	CONN = `${P}-pg`;
 	if (psql(`SELECT count(*) FROM pg_database WHERE datname = ${lit(DB)}`) === '0') psql(`CREATE DATABASE ${DB}`);
-	psql(`DROP TABLE IF EXISTS customers, orders CASCADE;
+	psql(`DROP TABLE IF EXISTS customers, orders, copied CASCADE;
 	      CREATE TABLE customers (id int PRIMARY KEY, email text, phone text, card text, note text);
 	      CREATE TABLE orders (id int, customer_id int, total numeric);
 	      INSERT INTO customers VALUES (1, ${lit(EMAIL)}, '+1 415 555 0100', ${lit(CARD)}, ${lit(NOTE)}),
@@ -114,7 +114,8 @@ test('an output guardrail withholds the output; the session keeps only the messa
 test('a slow pattern on a large output is cut off by hoop_mcp.pattern_timeout and fails closed', async () => {
 	// a[ab]{20}(c|d) on random a/b text thrashes the engine's automaton
 	// cache (about 150 ms for 800 kB here); 10 ms makes it time out anywhere.
-	psql(`ALTER SYSTEM SET hoop_mcp.pattern_timeout = '10ms'; SELECT pg_reload_conf()`);
+	psql(`ALTER SYSTEM SET hoop_mcp.pattern_timeout = '10ms'`);
+	psql('SELECT pg_reload_conf()');
 	try {
 		await new Promise((r) => setTimeout(r, 500));
 		await callJson(admin, 'guardrails_create', {
@@ -129,7 +130,8 @@ test('a slow pattern on a large output is cut off by hoop_mcp.pattern_timeout an
 		assert.ok(Date.now() - t0 < 20000);
 		assert.equal((await exec('SELECT 2 AS two')).output, 'two\n2\n(1 row)\n', 'the worker goes on');
 	} finally {
-		psql(`ALTER SYSTEM RESET hoop_mcp.pattern_timeout; SELECT pg_reload_conf()`);
+		psql('ALTER SYSTEM RESET hoop_mcp.pattern_timeout');
+		psql('SELECT pg_reload_conf()');
 		psql(`DELETE FROM hoop_mcp.guardrail_rules WHERE name = ${lit(`${P}-slow`)}`);
 	}
 });

@@ -160,6 +160,9 @@ test('connections_create: field checks', async () => {
 
 test('connections_create: full record, default postgres command, secrets stored but not echoed', async () => {
 	const name = `${P}-full`;
+	const guard = await callJson(clients.admin, 'guardrails_create', {
+		name: `${P}-g1`, input: { rules: [{ type: 'deny_words_list', words: ['never-typed-here'] }] },
+	});
 	const secrets = {
 		'envvar:HOST': b64('127.0.0.1'), 'envvar:PORT': b64(PGPORT), 'envvar:USER': b64('postgres'),
 		'envvar:PASS': b64('postgres'), 'envvar:DB': b64('shop'),
@@ -167,7 +170,7 @@ test('connections_create: full record, default postgres command, secrets stored 
 	const created = await callJson(clients.admin, 'connections_create', {
 		name, type: 'database', subtype: 'postgres', secrets, tags: { env: 'qa' },
 		access_mode_runbooks: 'disabled', reviewers: ['dba'], redact_types: ['EMAIL_ADDRESS'],
-		guardrail_rules: ['g1'], mandatory_metadata_fields: ['ticket'],
+		guardrail_rules: [`${P}-g1`], mandatory_metadata_fields: ['ticket'],
 	});
 	assert.match(created.id, /^[0-9a-f-]{36}$/);
 	assert.equal(created.secrets, undefined, 'create does not echo secrets');
@@ -179,7 +182,7 @@ test('connections_create: full record, default postgres command, secrets stored 
 	assert.deepEqual(created.reviewers, ['dba']);
 	assert.equal(created.redact_enabled, true);
 	assert.deepEqual(created.redact_types, ['EMAIL_ADDRESS']);
-	assert.deepEqual(created.guardrail_rules, ['g1']);
+	assert.deepEqual(created.guardrail_rules, [guard.id], 'named by name, shown by id');
 	const got = await callJson(clients.admin, 'connections_get', { name });
 	assert.deepEqual(got.secrets, secrets);
 	// The secrets are what exec connects with.
