@@ -6,8 +6,10 @@
  * The input is split the way a run splits it (psql_split_script), each
  * statement goes through raw_parser(), and the parse tree is read for what
  * policies ask: the statement's kind and command, the relations and
- * functions it names, the writes and locks hidden inside a query, what a
- * SET changes, where a COPY goes.  raw_parser needs no catalog access and
+ * functions it names, the writes and locks hidden inside a query (and the
+ * UPDATE or DELETE without WHERE among them), what a SET or set_config()
+ * changes, where a COPY goes, what a utility statement acts on and the
+ * roles it names.  raw_parser needs no catalog access and
  * holds no resources, so its errors (a syntax error, bison's "memory
  * exhausted", a parse too deep for the stack) are caught here and the
  * statement is reported as not parsed; none reaches the caller.  Parse
@@ -70,7 +72,7 @@ statement_kind_name(StatementKind kind)
 static char *
 keep(Walk *w, const char *str)
 {
-	return MemoryContextStrdup(w->out, str);
+	return str ? MemoryContextStrdup(w->out, str) : NULL;
 }
 
 static void
@@ -116,6 +118,165 @@ dml_name(Node *node)
 	}
 }
 
+static char *
+rv_name(RangeVar *rv)
+{
+	if (rv == NULL)
+		return NULL;
+	if (rv->catalogname)
+		return psprintf("%s.%s.%s", rv->catalogname, rv->schemaname, rv->relname);
+	if (rv->schemaname)
+		return psprintf("%s.%s", rv->schemaname, rv->relname);
+	return pstrdup(rv->relname);
+}
+
+/* A qualified name ("a.b.c") from a list of String nodes; NULL if none. */
+static char *
+name_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		Node	   *n = lfirst(lc);
+
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, '.');
+		if (IsA(n, String))
+			appendStringInfoString(&buf, strVal(n));
+		else if (IsA(n, A_Star))
+			appendStringInfoChar(&buf, '*');
+		else if (IsA(n, TypeName) && ((TypeName *) n)->names)
+			appendStringInfoString(&buf, name_list(((TypeName *) n)->names));
+	}
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+static char *
+role_name(RoleSpec *r)
+{
+	if (r == NULL)
+		return NULL;
+	switch (r->roletype)
+	{
+		case ROLESPEC_CSTRING:
+			return pstrdup(r->rolename);
+		case ROLESPEC_CURRENT_ROLE:
+			return pstrdup("CURRENT_ROLE");
+		case ROLESPEC_CURRENT_USER:
+			return pstrdup("CURRENT_USER");
+		case ROLESPEC_SESSION_USER:
+			return pstrdup("SESSION_USER");
+		case ROLESPEC_PUBLIC:
+			return pstrdup("PUBLIC");
+	}
+	return NULL;
+}
+
+/* The name of an object as a utility statement gives it, or NULL. */
+static char *
+object_name(Node *n)
+{
+	if (n == NULL)
+		return NULL;
+	switch (nodeTag(n))
+	{
+		case T_RangeVar:
+			return rv_name((RangeVar *) n);
+		case T_String:
+			return pstrdup(strVal(n));
+		case T_List:
+			return name_list((List *) n);
+		case T_ObjectWithArgs:
+			{
+				char	   *name = name_list(((ObjectWithArgs *) n)->objname);
+
+				return name ? psprintf("%s()", name) : NULL;
+			}
+		case T_TypeName:
+			return name_list(((TypeName *) n)->names);
+		case T_RoleSpec:
+			return role_name((RoleSpec *) n);
+		case T_AccessPriv:
+			return ((AccessPriv *) n)->priv_name ? pstrdup(((AccessPriv *) n)->priv_name) : NULL;
+		default:
+			return NULL;
+	}
+}
+
+static void
+keep_object(Walk *w, List **list, Node *n)
+{
+	char	   *name = object_name(n);
+
+	if (name)
+		keep_name(w, list, name);
+}
+
+static void
+keep_objects(Walk *w, List **list, List *nodes)
+{
+	ListCell   *lc;
+
+	foreach(lc, nodes)
+		keep_object(w, list, lfirst(lc));
+}
+
+/* An UPDATE or DELETE without WHERE: every row. */
+static bool
+unfiltered_write(Node *node)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, UpdateStmt))
+		return ((UpdateStmt *) node)->whereClause == NULL;
+	if (IsA(node, DeleteStmt))
+		return ((DeleteStmt *) node)->whereClause == NULL;
+	return false;
+}
+
+static RangeVar *
+dml_relation(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_InsertStmt:
+			return ((InsertStmt *) node)->relation;
+		case T_UpdateStmt:
+			return ((UpdateStmt *) node)->relation;
+		case T_DeleteStmt:
+			return ((DeleteStmt *) node)->relation;
+		case T_MergeStmt:
+			return ((MergeStmt *) node)->relation;
+		default:
+			return NULL;
+	}
+}
+
+/* set_config()'s first argument, when it is a constant. */
+static void
+keep_set_config(Walk *w, FuncCall *fc)
+{
+	Node	   *arg = fc->args ? linitial(fc->args) : NULL;
+	char	   *name = NULL;
+	MemoryContext old;
+
+	while (arg && IsA(arg, TypeCast))
+		arg = ((TypeCast *) arg)->arg;
+	if (arg && IsA(arg, A_Const) && !((A_Const *) arg)->isnull &&
+		IsA(&((A_Const *) arg)->val, String))
+	{
+		const char *str = strVal(&((A_Const *) arg)->val);
+
+		name = asc_tolower(str, strlen(str));
+	}
+	old = MemoryContextSwitchTo(w->out);
+	w->s->set_configs = lappend(w->s->set_configs, name ? pstrdup(name) : NULL);
+	MemoryContextSwitchTo(old);
+}
+
 /* Everything a query names, wherever it sits: sublinks, CTEs, FROM. */
 static bool
 walk_tree(Node *node, Walk *w)
@@ -127,6 +288,8 @@ walk_tree(Node *node, Walk *w)
 		FuncCall   *fc = (FuncCall *) node;
 
 		keep_name(w, &w->s->functions, strVal(llast(fc->funcname)));
+		if (pg_strcasecmp(strVal(llast(fc->funcname)), "set_config") == 0)
+			keep_set_config(w, fc);
 	}
 	else if (IsA(node, RangeVar))
 	{
@@ -148,10 +311,16 @@ walk_tree(Node *node, Walk *w)
 	}
 	else if (IsA(node, CommonTableExpr))
 	{
-		const char *dml = dml_name(((CommonTableExpr *) node)->ctequery);
+		Node	   *query = ((CommonTableExpr *) node)->ctequery;
+		const char *dml = dml_name(query);
 
 		if (dml && w->s->writes == NULL)
 			w->s->writes = keep(w, psprintf("%s in WITH", dml));
+		if (unfiltered_write(query) && w->s->unfiltered == NULL)
+		{
+			w->s->unfiltered = keep(w, psprintf("%s in WITH", dml));
+			w->s->unfiltered_target = keep(w, rv_name(dml_relation(query)));
+		}
 	}
 	return raw_expression_tree_walker(node, walk_tree, w);
 }
@@ -168,6 +337,7 @@ describe_inner(Walk *w, Node *query, const char *wrapper, bool runs)
 	old = MemoryContextSwitchTo(w->out);
 	w->s->relations = list_concat(w->s->relations, inner.relations);
 	w->s->functions = list_concat(w->s->functions, inner.functions);
+	w->s->set_configs = list_concat(w->s->set_configs, inner.set_configs);
 	MemoryContextSwitchTo(old);
 	if (w->s->locks == NULL)
 		w->s->locks = inner.locks;
@@ -177,6 +347,19 @@ describe_inner(Walk *w, Node *query, const char *wrapper, bool runs)
 			w->s->writes = inner.writes;
 		else if (inner.kind != STMT_QUERY)
 			w->s->writes = keep(w, psprintf("%s in %s", inner.command, wrapper));
+	}
+	if (runs && w->s->unfiltered == NULL)
+	{
+		if (inner.unfiltered)
+		{
+			w->s->unfiltered = inner.unfiltered;
+			w->s->unfiltered_target = inner.unfiltered_target;
+		}
+		else if (unfiltered_write(query))
+		{
+			w->s->unfiltered = keep(w, psprintf("%s in %s", inner.command, wrapper));
+			w->s->unfiltered_target = inner.target;
+		}
 	}
 }
 
@@ -302,6 +485,249 @@ describe_copy(Walk *w, CopyStmt *copy)
 	walk_tree(copy->whereClause, w);
 }
 
+static const char *
+grant_plural(ObjectType objtype)
+{
+	switch (objtype)
+	{
+		case OBJECT_TABLE:
+			return "tables";
+		case OBJECT_SEQUENCE:
+			return "sequences";
+		case OBJECT_FUNCTION:
+			return "functions";
+		case OBJECT_PROCEDURE:
+			return "procedures";
+		case OBJECT_ROUTINE:
+			return "routines";
+		default:
+			return "objects";
+	}
+}
+
+static void
+describe_grant(Walk *w, GrantStmt *g)
+{
+	Statement  *s = w->s;
+	ListCell   *lc;
+
+	if (g->targtype == ACL_TARGET_ALL_IN_SCHEMA)
+	{
+		foreach(lc, g->objects)
+		{
+			char	   *schema = object_name(lfirst(lc));
+
+			if (schema)
+				keep_name(w, &s->objects, psprintf("all %s in schema %s",
+												   grant_plural(g->objtype), schema));
+		}
+	}
+	else
+		keep_objects(w, &s->objects, g->objects);
+	keep_objects(w, &s->roles, g->grantees);
+	s->cascade = g->behavior == DROP_CASCADE;
+}
+
+/*
+ * What a utility statement acts on: the objects it creates, changes or
+ * drops, the roles it names.  Queries inside (CREATE TABLE AS, CREATE
+ * VIEW) are walked as queries.
+ */
+static void
+describe_utility(Walk *w, Node *stmt)
+{
+	Statement  *s = w->s;
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropStmt:
+			keep_objects(w, &s->objects, ((DropStmt *) stmt)->objects);
+			s->cascade = ((DropStmt *) stmt)->behavior == DROP_CASCADE;
+			break;
+		case T_DropdbStmt:
+			keep_name(w, &s->objects, ((DropdbStmt *) stmt)->dbname);
+			break;
+		case T_DropTableSpaceStmt:
+			keep_name(w, &s->objects, ((DropTableSpaceStmt *) stmt)->tablespacename);
+			break;
+		case T_DropSubscriptionStmt:
+			keep_name(w, &s->objects, ((DropSubscriptionStmt *) stmt)->subname);
+			break;
+		case T_DropRoleStmt:
+			keep_objects(w, &s->objects, ((DropRoleStmt *) stmt)->roles);
+			break;
+		case T_DropOwnedStmt:
+			keep_objects(w, &s->objects, ((DropOwnedStmt *) stmt)->roles);
+			s->cascade = ((DropOwnedStmt *) stmt)->behavior == DROP_CASCADE;
+			break;
+		case T_ReassignOwnedStmt:
+			keep_objects(w, &s->objects, ((ReassignOwnedStmt *) stmt)->roles);
+			keep_object(w, &s->roles, (Node *) ((ReassignOwnedStmt *) stmt)->newrole);
+			break;
+		case T_GrantStmt:
+			describe_grant(w, (GrantStmt *) stmt);
+			break;
+		case T_GrantRoleStmt:
+			keep_objects(w, &s->objects, ((GrantRoleStmt *) stmt)->granted_roles);
+			keep_objects(w, &s->roles, ((GrantRoleStmt *) stmt)->grantee_roles);
+			s->cascade = ((GrantRoleStmt *) stmt)->behavior == DROP_CASCADE;
+			break;
+		case T_AlterDefaultPrivilegesStmt:
+			keep_objects(w, &s->roles, ((AlterDefaultPrivilegesStmt *) stmt)->action->grantees);
+			break;
+		case T_CreateRoleStmt:
+			keep_name(w, &s->objects, ((CreateRoleStmt *) stmt)->role);
+			break;
+		case T_AlterRoleStmt:
+			keep_object(w, &s->objects, (Node *) ((AlterRoleStmt *) stmt)->role);
+			break;
+		case T_AlterRoleSetStmt:
+			keep_object(w, &s->objects, (Node *) ((AlterRoleSetStmt *) stmt)->role);
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *r = (RenameStmt *) stmt;
+
+				if (r->renameType == OBJECT_ROLE && r->subname)
+					keep_name(w, &s->objects, r->subname);
+				else if (r->relation)
+					keep_object(w, &s->objects, (Node *) r->relation);
+				else
+					keep_object(w, &s->objects, r->object);
+				break;
+			}
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *o = (AlterOwnerStmt *) stmt;
+
+				if (o->relation)
+					keep_object(w, &s->objects, (Node *) o->relation);
+				else
+					keep_object(w, &s->objects, o->object);
+				keep_object(w, &s->roles, (Node *) o->newowner);
+				break;
+			}
+		case T_AlterSystemStmt:
+			{
+				VariableSetStmt *set = ((AlterSystemStmt *) stmt)->setstmt;
+
+				keep_name(w, &s->objects, set->kind == VAR_RESET_ALL ? "all" : set->name);
+				break;
+			}
+		case T_CreateStmt:
+			keep_object(w, &s->objects, (Node *) ((CreateStmt *) stmt)->relation);
+			break;
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) stmt;
+				char	   *rel = rv_name(at->relation);
+
+				keep_name(w, &s->objects, rel);
+				foreach(lc, at->cmds)
+				{
+					AlterTableCmd *cmd = lfirst(lc);
+
+					if (IsA(cmd, AlterTableCmd) && cmd->subtype == AT_DropColumn && cmd->name)
+						keep_name(w, &s->dropped_columns, psprintf("%s.%s", rel, cmd->name));
+				}
+				break;
+			}
+		case T_IndexStmt:
+			keep_object(w, &s->objects, (Node *) ((IndexStmt *) stmt)->relation);
+			break;
+		case T_ViewStmt:
+			keep_object(w, &s->objects, (Node *) ((ViewStmt *) stmt)->view);
+			describe_inner(w, ((ViewStmt *) stmt)->query, "CREATE VIEW", false);
+			break;
+		case T_CreateTableAsStmt:
+			keep_object(w, &s->objects, (Node *) ((CreateTableAsStmt *) stmt)->into->rel);
+			describe_inner(w, ((CreateTableAsStmt *) stmt)->query, s->command, true);
+			break;
+		case T_RefreshMatViewStmt:
+			keep_object(w, &s->objects, (Node *) ((RefreshMatViewStmt *) stmt)->relation);
+			break;
+		case T_CreateFunctionStmt:
+			keep_object(w, &s->objects, (Node *) ((CreateFunctionStmt *) stmt)->funcname);
+			break;
+		case T_AlterFunctionStmt:
+			keep_object(w, &s->objects, (Node *) ((AlterFunctionStmt *) stmt)->func);
+			break;
+		case T_CreateSchemaStmt:
+			keep_name(w, &s->objects, ((CreateSchemaStmt *) stmt)->schemaname);
+			break;
+		case T_CreatedbStmt:
+			keep_name(w, &s->objects, ((CreatedbStmt *) stmt)->dbname);
+			break;
+		case T_AlterDatabaseStmt:
+			keep_name(w, &s->objects, ((AlterDatabaseStmt *) stmt)->dbname);
+			break;
+		case T_AlterDatabaseSetStmt:
+			keep_name(w, &s->objects, ((AlterDatabaseSetStmt *) stmt)->dbname);
+			break;
+		case T_CreateExtensionStmt:
+			keep_name(w, &s->objects, ((CreateExtensionStmt *) stmt)->extname);
+			break;
+		case T_AlterExtensionStmt:
+			keep_name(w, &s->objects, ((AlterExtensionStmt *) stmt)->extname);
+			break;
+		case T_CreateSeqStmt:
+			keep_object(w, &s->objects, (Node *) ((CreateSeqStmt *) stmt)->sequence);
+			break;
+		case T_AlterSeqStmt:
+			keep_object(w, &s->objects, (Node *) ((AlterSeqStmt *) stmt)->sequence);
+			break;
+		case T_CreateTrigStmt:
+			keep_object(w, &s->objects, (Node *) ((CreateTrigStmt *) stmt)->relation);
+			break;
+		case T_CreatePolicyStmt:
+			keep_object(w, &s->objects, (Node *) ((CreatePolicyStmt *) stmt)->table);
+			break;
+		case T_RuleStmt:
+			keep_object(w, &s->objects, (Node *) ((RuleStmt *) stmt)->relation);
+			break;
+		case T_CreateSubscriptionStmt:
+			keep_name(w, &s->objects, ((CreateSubscriptionStmt *) stmt)->subname);
+			break;
+		case T_LockStmt:
+			keep_objects(w, &s->objects, ((LockStmt *) stmt)->relations);
+			break;
+		case T_VacuumStmt:
+			foreach(lc, ((VacuumStmt *) stmt)->rels)
+			{
+				VacuumRelation *vr = lfirst(lc);
+
+				if (IsA(vr, VacuumRelation))
+					keep_object(w, &s->objects, (Node *) vr->relation);
+			}
+			break;
+		case T_ClusterStmt:
+			keep_object(w, &s->objects, (Node *) ((ClusterStmt *) stmt)->relation);
+			break;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *r = (ReindexStmt *) stmt;
+
+				if (r->relation)
+					keep_object(w, &s->objects, (Node *) r->relation);
+				else if (r->name)
+					keep_name(w, &s->objects, r->name);
+				break;
+			}
+		case T_LoadStmt:
+			keep_name(w, &s->objects, ((LoadStmt *) stmt)->filename);
+			break;
+		case T_NotifyStmt:
+			keep_name(w, &s->objects, ((NotifyStmt *) stmt)->conditionname);
+			break;
+		case T_ListenStmt:
+			keep_name(w, &s->objects, ((ListenStmt *) stmt)->conditionname);
+			break;
+		default:
+			break;
+	}
+}
+
 /* Fills w->s from one raw statement. */
 static void
 describe(Walk *w, Node *stmt)
@@ -319,20 +745,25 @@ describe(Walk *w, Node *stmt)
 		case T_InsertStmt:
 		case T_MergeStmt:
 			s->kind = STMT_DML;
+			s->target = keep(w, rv_name(dml_relation(stmt)));
 			walk_tree(stmt, w);
 			break;
 		case T_UpdateStmt:
 			s->kind = STMT_DML;
 			s->has_where = ((UpdateStmt *) stmt)->whereClause != NULL;
+			s->target = keep(w, rv_name(dml_relation(stmt)));
 			walk_tree(stmt, w);
 			break;
 		case T_DeleteStmt:
 			s->kind = STMT_DML;
 			s->has_where = ((DeleteStmt *) stmt)->whereClause != NULL;
+			s->target = keep(w, rv_name(dml_relation(stmt)));
 			walk_tree(stmt, w);
 			break;
 		case T_TruncateStmt:
 			s->kind = STMT_DML;
+			s->cascade = ((TruncateStmt *) stmt)->behavior == DROP_CASCADE;
+			keep_objects(w, &s->objects, ((TruncateStmt *) stmt)->relations);
 			walk_tree((Node *) ((TruncateStmt *) stmt)->relations, w);
 			break;
 		case T_ExplainStmt:
@@ -355,6 +786,7 @@ describe(Walk *w, Node *stmt)
 			break;
 		case T_CallStmt:
 			s->kind = STMT_CALL;
+			keep_object(w, &s->objects, (Node *) ((CallStmt *) stmt)->funccall->funcname);
 			walk_tree((Node *) ((CallStmt *) stmt)->funccall, w);
 			break;
 		case T_DoStmt:
@@ -373,14 +805,17 @@ describe(Walk *w, Node *stmt)
 			break;
 		case T_PrepareStmt:
 			s->kind = STMT_PREPARED;
+			s->prepared = keep(w, ((PrepareStmt *) stmt)->name);
 			describe_inner(w, ((PrepareStmt *) stmt)->query, "PREPARE", true);
 			break;
 		case T_ExecuteStmt:
 			s->kind = STMT_PREPARED;
+			s->prepared = keep(w, ((ExecuteStmt *) stmt)->name);
 			walk_tree((Node *) ((ExecuteStmt *) stmt)->params, w);
 			break;
 		case T_DeallocateStmt:
 			s->kind = STMT_PREPARED;
+			s->prepared = keep(w, ((DeallocateStmt *) stmt)->name);
 			break;
 		case T_ListenStmt:
 		case T_UnlistenStmt:
@@ -394,9 +829,11 @@ describe(Walk *w, Node *stmt)
 		case T_ClusterStmt:
 		case T_ConstraintsSetStmt:
 			s->kind = STMT_UTILITY;
+			describe_utility(w, stmt);
 			break;
 		default:
 			/* CREATE, ALTER, DROP, GRANT, COMMENT, REFRESH, ALTER SYSTEM, ... */
+			describe_utility(w, stmt);
 			break;
 	}
 }

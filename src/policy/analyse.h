@@ -43,6 +43,21 @@ typedef struct Statement
 	bool		copy_binary;	/* COPY ... (FORMAT binary) */
 	List	   *relations;		/* char *, the relations it names, as written */
 	List	   *functions;		/* char *, the functions it calls, unqualified */
+	/* for the risk analysis (risk.c) */
+	char	   *target;			/* INSERT, UPDATE, DELETE, MERGE: the relation written */
+	const char *unfiltered;		/* an UPDATE or DELETE without WHERE inside a
+								 * statement that runs it: "DELETE in WITH" */
+	char	   *unfiltered_target;	/* ... the relation it writes */
+	bool		cascade;		/* DROP, TRUNCATE, REVOKE ... CASCADE */
+	List	   *objects;		/* char *, what a utility statement acts on, as
+								 * written: tables, roles, files, settings */
+	List	   *roles;			/* char *, the roles it names besides: grantees,
+								 * members, new owners */
+	List	   *dropped_columns;	/* char *, ALTER TABLE ... DROP COLUMN:
+									 * "table.column" */
+	List	   *set_configs;	/* char *, set_config()'s setting, lower case;
+								 * NULL when it is not a constant */
+	const char *prepared;		/* PREPARE, EXECUTE, DEALLOCATE: the name */
 } Statement;
 
 typedef struct Analysis
