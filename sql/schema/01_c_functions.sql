@@ -65,6 +65,12 @@ CREATE FUNCTION hoop_mcp.entity_types(names text[]) RETURNS text[]
 	AS 'MODULE_PATHNAME', 'hoop_mcp_entity_types' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hoop_mcp.entity_types(text[]) IS 'The entity types hoop_mcp''s built-in detectors find for the given names (entity types or preset groups such as CONTACT_INFORMATION), sorted.';
 
+-- An error when the worker would refuse a guardrail or masking pattern
+-- (src/policy/pattern.c): it does not compile, or it uses back-references
+-- or lookaround.
+CREATE FUNCTION hoop_mcp._pattern_check(pattern text) RETURNS void
+	AS 'MODULE_PATHNAME', 'hoop_mcp_pattern_check' LANGUAGE C IMMUTABLE STRICT;
+
 -- Risk analysis from the parse tree (src/policy/risk.c): hoop's ai_analysis
 -- {risk_level, title, explanation} of an exec's input, without the action.
 CREATE FUNCTION hoop_mcp.risk_analysis(input text) RETURNS jsonb

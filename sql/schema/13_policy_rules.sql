@@ -3,8 +3,9 @@
 -- bind them to connections, and what applies to a connection.
 -- ---------------------------------------------------------------------------
 
--- Compiles a regular expression with PostgreSQL's engine, the one the worker
--- applies it with; at most 1000 characters.  what names it in the error.
+-- Compiles a regular expression as the worker does (PostgreSQL's engine,
+-- without back-references or lookaround); at most 1000 characters.  what
+-- names it in the error.
 CREATE FUNCTION hoop_mcp._check_regex(what text, pattern text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -12,7 +13,7 @@ BEGIN
 		RAISE EXCEPTION '%: the regular expression is longer than 1000 characters', what
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	PERFORM '' ~ pattern;
+	PERFORM hoop_mcp._pattern_check(pattern);
 EXCEPTION WHEN invalid_regular_expression THEN
 	RAISE EXCEPTION '%: %', what, SQLERRM USING ERRCODE = 'invalid_regular_expression',
 		HINT = 'Patterns are PostgreSQL regular expressions (POSIX ARE), as the worker applies them.';

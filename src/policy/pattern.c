@@ -17,8 +17,10 @@
 #include "lib/common.h"
 
 #include "catalog/pg_collation.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "regex/regex.h"
+#include "utils/builtins.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
 #include "utils/timeout.h"
@@ -76,7 +78,7 @@ pattern_compile(const char *source, MemoryContext cxt)
 		pg_regerror(rc, &p->re, msg, sizeof(msg));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-				 errmsg("invalid regular expression \"%s\": %s", source, msg)));
+				 errmsg("invalid regular expression: %s", msg)));
 	}
 	cb->func = pattern_free;
 	cb->arg = p;
@@ -84,7 +86,7 @@ pattern_compile(const char *source, MemoryContext cxt)
 	if (p->re.re_info & (REG_UBACKREF | REG_ULOOKAROUND))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-				 errmsg("regular expression \"%s\" uses %s", source,
+				 errmsg("the regular expression uses %s",
 						(p->re.re_info & REG_UBACKREF) ? "a back-reference" : "a lookahead or lookbehind"),
 				 errdetail("They can make a search take exponential time; hoop's RE2 patterns have neither.")));
 	return p;
@@ -158,4 +160,21 @@ pattern_search(Pattern *p, const char *text, int len, int start,
 	*match_start = start + chars_to_bytes(text + start, len - start, m.rm_so);
 	*match_end = *match_start + chars_to_bytes(text + *match_start, len - *match_start, m.rm_eo - m.rm_so);
 	return PATTERN_MATCH;
+}
+
+PG_FUNCTION_INFO_V1(hoop_mcp_pattern_check);
+
+/*
+ * hoop_mcp._pattern_check(pattern text): an error when the worker would
+ * refuse the pattern (the rules' tools check their patterns with it).
+ */
+Datum
+hoop_mcp_pattern_check(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "hoop_mcp pattern check",
+											  ALLOCSET_SMALL_SIZES);
+
+	(void) pattern_compile(text_to_cstring(PG_GETARG_TEXT_PP(0)), cxt);
+	MemoryContextDelete(cxt);
+	PG_RETURN_VOID();
 }
