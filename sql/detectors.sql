@@ -219,13 +219,29 @@ FROM (VALUES ('2024-01-31'),
              ('March 2024'),
              ('May I help')) AS t(input);
 
+-- The national identifiers of hoop's document groups that have a check.
+SELECT input, hoop_mcp.mask_text(input, '{US_DOCUMENTS,UK_DOCUMENTS,EUROPEAN_DOCUMENTS,ASIA_PACIFIC_DOCUMENTS}') AS masked
+FROM (VALUES ('912-70-1234'), ('912 94 1234'), ('912-69-1234'), ('912-93-1234'),
+             ('AB123456C'), ('AB 12 34 56 C'), ('QQ123456C'), ('BG123456A'), ('AB123456E'), ('AB 123456 C'),
+             ('12345678Z'), ('12345678A'), ('X1234567L'), ('X1234567A'),
+             ('RSSMRA85T10A562S'), ('RSSMRA85T10A56NH'), ('RSSMRA85T10A562T'), ('RSSMRA85T80A562S'),
+             ('44051401359'), ('02270803628'), ('44051401358'), ('07911123456'),
+             ('131052-308T'), ('131052-308U'), ('311352-308T'),
+             ('S1234567D'), ('G1234567X'), ('S1234567A'),
+             ('51 824 753 556'), ('51824753556'), ('51 824 753 557'),
+             ('004 085 616'), ('004 085 617'), ('123 456 782'), ('123 456 789'), ('123 456 782 012'), ('004085616'),
+             ('2123 45670 1'), ('2123 45671 1'), ('7123 45670 1'),
+             ('ABCPE1234F'), ('ABCXE1234F'),
+             ('2345 6789 0121'), ('234567890121'), ('234567890122'), ('134567890121'),
+             ('92072878-dd6b-cea8-43fb-234567890121')) AS t(input);
+
 -- All types at once, in a sentence; plain database values stay.
 SELECT hoop_mcp.mask_text('Card 4111 1111 1111 1111, IBAN GB82WEST12345698765432, mail jo@example.com, '
                           'call +44 20 7946 0958 from 10.0.0.1 (00:1a:2b:3c:4d:5e) on 2024-01-31 12:00; '
                           'see https://example.com/x?y=1. SSN 123-45-6789, NHS 943 476 5919, '
                           'BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.',
                           hoop_mcp.entity_types('{CONTACT_INFORMATION,FINANCIAL_DATA,NETWORK_IDENTIFIERS,TIME_DATA,US_DOCUMENTS,UK_DOCUMENTS}'));
-SELECT input, hoop_mcp.mask_text(input, hoop_mcp.entity_types('{CONTACT_INFORMATION,FINANCIAL_DATA,NETWORK_IDENTIFIERS,TIME_DATA,US_DOCUMENTS,UK_DOCUMENTS}')) AS masked
+SELECT input, hoop_mcp.mask_text(input, hoop_mcp.entity_types('{CONTACT_INFORMATION,FINANCIAL_DATA,NETWORK_IDENTIFIERS,TIME_DATA,US_DOCUMENTS,UK_DOCUMENTS,EUROPEAN_DOCUMENTS,ASIA_PACIFIC_DOCUMENTS}')) AS masked
 FROM (VALUES ('42'), ('widget'), ('2.50'), ('-17.25'), ('1234567'), ('1706659200'), ('9223372036854775807'),
              ('3.14159265358979'), ('550e8400-e29b-41d4-a716-446655440000'), ('d41d8cd98f00b204e9800998ecf8427e'),
              ('SKU-00042'), ('t'), ('v2.10.1'), ('12:30:45'), ('1 day 02:03:04'), ('{1,2,3}'), (''),

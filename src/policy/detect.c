@@ -58,6 +58,27 @@
  *							"31-Jan-2024", a time after them (PostgreSQL's
  *							output styles included); days checked against the
  *							month
+ *
+ * and the national identifiers of hoop's document groups that have a check:
+ *
+ *	US_ITIN			0.85	9AA-GG-SSSS, groups 50-65, 70-88, 90-92, 94-99
+ *					0.5		the same with spaces or dots
+ *	UK_NINO			0.5		AB 12 34 56 C (or unspaced): prefix letters as
+ *							issued (not D F I Q U V, O second, BG GB KN NK NT
+ *							TN ZZ), suffix A-D
+ *	ES_NIF, ES_NIE	1.0		8 digits (X/Y/Z and 7) and the letter of mod 23
+ *	IT_FISCAL_CODE	1.0		the 16 characters' shape (omocodia too), day,
+ *							check letter
+ *	PL_PESEL		1.0		11 digits: a date of 1900-2099, check digit
+ *	FI_PERSONAL_IDENTITY_CODE 1.0	DDMMYY, century sign, NNN, mod 31
+ *	SG_NRIC_FIN		1.0		S/T/F/G, 7 digits, check letter
+ *	AU_ABN			1.0		11 digits or 2-3-3-3, mod 89
+ *	AU_ACN, AU_TFN	1.0		3-3-3 with spaces (bare 9 digits are any id),
+ *							mod 10 and mod 11
+ *	AU_MEDICARE		1.0		4-5-1 with spaces, first digit 2-6, check digit
+ *	IN_PAN			0.85	AAAPA9999A, the fourth letter a kind of holder
+ *	IN_AADHAAR		1.0		12 digits or 4-4-4, first 2-9, Verhoeff, not a
+ *							palindrome
  */
 #include "lib/common.h"
 
@@ -78,13 +99,19 @@ pg_qsort_strcmp_ptr(const void *a, const void *b)
 
 static const char *const names[ENT_COUNT] = {
 	"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-	"MAC_ADDRESS", "URL", "US_SSN", "UK_NHS", "CRYPTO", "DATE_TIME"
+	"MAC_ADDRESS", "URL", "US_SSN", "UK_NHS", "CRYPTO", "DATE_TIME",
+	"US_ITIN", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "PL_PESEL",
+	"FI_PERSONAL_IDENTITY_CODE", "SG_NRIC_FIN", "AU_ABN", "AU_ACN", "AU_TFN",
+	"AU_MEDICARE", "IN_PAN", "IN_AADHAAR"
 };
 
 /* The highest score of each type: a threshold above it turns it off. */
 static const double top_score[ENT_COUNT] = {
-	0.9, 0.75, 1.0, 1.0, 0.95, 0.9, 0.6, 0.85, 1.0, 1.0, 0.6
+	0.9, 0.75, 1.0, 1.0, 0.95, 0.9, 0.6, 0.85, 1.0, 1.0, 0.6,
+	0.85, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.85, 1.0
 };
+
+StaticAssertDecl(ENT_COUNT <= 32, "entity types are kept in a 32-bit mask");
 
 int
 entity_type_from_name(const char *name)
@@ -103,25 +130,29 @@ entity_type_name(EntityType type)
 
 /*
  * hoop's preset groups, as far as the built-in detectors reach: the types
- * of a group that need a language model (PERSON, LOCATION, ...) are left
- * out, and a group with none left is refused.
+ * of a group that need a language model (PERSON, LOCATION, ...) or that
+ * have no check to tell them from any other number (passports, driving
+ * licences, bank account numbers) are left out, and a group with none
+ * left is refused.
  */
 static const struct
 {
 	const char *name;
-	EntityType	types[4];
+	EntityType	types[8];
 	int			ntypes;
 }			presets[] = {
 	{"CONTACT_INFORMATION", {ENT_EMAIL_ADDRESS, ENT_PHONE_NUMBER, ENT_URL}, 3},
 	{"FINANCIAL_DATA", {ENT_CREDIT_CARD, ENT_IBAN_CODE, ENT_CRYPTO}, 3},
 	{"NETWORK_IDENTIFIERS", {ENT_IP_ADDRESS, ENT_MAC_ADDRESS, ENT_URL}, 3},
 	{"TIME_DATA", {ENT_DATE_TIME}, 1},
-	{"US_DOCUMENTS", {ENT_US_SSN}, 1},
-	{"UK_DOCUMENTS", {ENT_UK_NHS}, 1},
+	{"US_DOCUMENTS", {ENT_US_SSN, ENT_US_ITIN}, 2},
+	{"UK_DOCUMENTS", {ENT_UK_NHS, ENT_UK_NINO}, 2},
+	{"EUROPEAN_DOCUMENTS", {ENT_ES_NIF, ENT_ES_NIE, ENT_IT_FISCAL_CODE, ENT_PL_PESEL,
+	ENT_FI_PERSONAL_IDENTITY_CODE}, 5},
+	{"ASIA_PACIFIC_DOCUMENTS", {ENT_SG_NRIC_FIN, ENT_AU_ABN, ENT_AU_ACN, ENT_AU_TFN,
+	ENT_AU_MEDICARE, ENT_IN_PAN, ENT_IN_AADHAAR}, 7},
 	{"CRYPTO_IDENTIFIERS", {ENT_CRYPTO}, 1},
 	{"LOCATION_DATA", {0}, 0},
-	{"EUROPEAN_DOCUMENTS", {0}, 0},
-	{"ASIA_PACIFIC_DOCUMENTS", {0}, 0},
 	{"MEDICAL_DATA", {0}, 0},
 	{"DEMOGRAPHIC_DATA", {0}, 0},
 	{"CUSTOM_SELECTION", {0}, 0},
@@ -877,7 +908,10 @@ try_card(Scan *S, int i, int run)
 	}
 }
 
-/* AAA-GG-SSSS, or with spaces or dots: run is the 3 digits at i. */
+/*
+ * AAA-GG-SSSS, or with spaces or dots: a US SSN, or from area 900 an ITIN
+ * (groups 50-65, 70-88, 90-92, 94-99).
+ */
 static void
 try_ssn(Scan *S, int i)
 {
@@ -892,6 +926,13 @@ try_ssn(Scan *S, int i)
 	area = num(S, i, 3);
 	group = num(S, i + 4, 2);
 	serial = num(S, i + 7, 4);
+	if (area >= 900)
+	{
+		if ((group >= 50 && group <= 65) || (group >= 70 && group <= 88) ||
+			(group >= 90 && group <= 92) || group >= 94)
+			found(S, i, i + 11, ENT_US_ITIN, sep == '-' ? 0.85 : 0.5);
+		return;
+	}
 	if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 ||
 		(area == 78 && group == 5 && serial == 1120) ||
 		(area == 219 && group == 9 && serial == 9999))
@@ -1520,6 +1561,309 @@ try_month_date(Scan *S, int i)
 }
 
 /* ---------------------------------------------------------------------
+ * National identifiers
+ * ---------------------------------------------------------------------
+ */
+
+static const char nif_letters[] = "TRWAGMYFPDXBNJZSQVHLCKE";
+
+/* Is the number ending at end alone: not glued, not grouped on? */
+static bool
+ends_alone(const Scan *S, int end, char sep)
+{
+	return !word_at(S, end) && !number_goes_on(S, end) &&
+		!(sep && ch(S, end) == sep && is(S, end + 1, C_DIGIT));
+}
+
+/* Spain's DNI/NIF: 8 digits and the letter of their mod 23. */
+static void
+try_es_nif(Scan *S, int i)
+{
+	if (is(S, i + 8, C_UPPER) && !word_at(S, i + 9) &&
+		nif_letters[num(S, i, 8) % 23] == S->s[i + 8])
+		found(S, i, i + 9, ENT_ES_NIF, 1.0);
+}
+
+/* Spain's NIE: X, Y or Z (0, 1, 2), 7 digits, the letter of mod 23. */
+static void
+try_es_nie(Scan *S, int i)
+{
+	if (run_of(S, i + 1, C_DIGIT, 8) == 7 && is(S, i + 8, C_UPPER) &&
+		!word_at(S, i + 9) &&
+		nif_letters[((S->s[i] - 'X') * 10000000 + num(S, i + 1, 7)) % 23] == S->s[i + 8])
+		found(S, i, i + 9, ENT_ES_NIE, 1.0);
+}
+
+/*
+ * Italy's codice fiscale: 6 letters, year, month letter, day (+40 for
+ * women), place, check letter; the digits may be replaced by letters
+ * (omocodia).
+ */
+static void
+try_it_fiscal(Scan *S, int i)
+{
+	static const char shape[] = "LLLLLLNNMNNLNNNL";
+	static const char omocodia[] = "LMNPQRSTUV";
+	static const int odd[26] = {1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20,
+	11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23};
+	int			sum = 0;
+	int			day = 0;
+
+	for (int k = 0; k < 16; k++)
+	{
+		unsigned char c = ch(S, i + k);
+
+		if (shape[k] == 'M' ? !(c && strchr("ABCDEHLMPRST", c)) :
+			shape[k] == 'L' ? !(ctab[c] & C_UPPER) :
+			!((ctab[c] & C_DIGIT) || (c && strchr(omocodia, c))))
+			return;
+		if (k == 9 || k == 10)
+			day = day * 10 + ((ctab[c] & C_DIGIT) ? c - '0' : strchr(omocodia, c) - omocodia);
+		if (k < 15)
+			sum += k % 2 == 0 ? odd[(ctab[c] & C_DIGIT) ? c - '0' : c - 'A'] :
+				(ctab[c] & C_DIGIT) ? c - '0' : c - 'A';
+	}
+	if (word_at(S, i + 16) || !((day >= 1 && day <= 31) || (day >= 41 && day <= 71)))
+		return;
+	if (S->s[i + 15] == 'A' + sum % 26)
+		found(S, i, i + 16, ENT_IT_FISCAL_CODE, 1.0);
+}
+
+/* Poland's PESEL: YYMMDD (month +20 after 1999), serial, check digit. */
+static void
+try_pl_pesel(Scan *S, int i)
+{
+	static const int w[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+	int			mm = num(S, i + 2, 2);
+	int			year = num(S, i, 2) + (mm > 20 ? 2000 : 1900);
+	int			sum = 0;
+
+	if (!ends_alone(S, i + 11, 0) || !valid_date(year, mm % 20, num(S, i + 4, 2)) ||
+		mm / 20 > 1 || mm % 20 > 12)
+		return;
+	for (int k = 0; k < 10; k++)
+		sum += (S->s[i + k] - '0') * w[k];
+	if ((10 - sum % 10) % 10 == S->s[i + 10] - '0')
+		found(S, i, i + 11, ENT_PL_PESEL, 1.0);
+}
+
+/* Finland's henkilötunnus: DDMMYY, century sign, NNN, check of mod 31. */
+static void
+try_fi_pic(Scan *S, int i)
+{
+	unsigned char sign = ch(S, i + 6);
+	unsigned char check = ch(S, i + 10);
+	int			century;
+
+	if (sign == '+')
+		century = 1800;
+	else if (sign == '-' || (sign >= 'U' && sign <= 'Y'))
+		century = 1900;
+	else if (sign >= 'A' && sign <= 'F')
+		century = 2000;
+	else
+		return;
+	if (run_of(S, i + 7, C_DIGIT, 4) != 3 || !is(S, i + 10, C_DIGIT | C_UPPER) ||
+		word_at(S, i + 11) ||
+		!valid_date(century + num(S, i + 4, 2), num(S, i + 2, 2), num(S, i, 2)))
+		return;
+	if ("0123456789ABCDEFHJKLMNPRSTUVWXY"[(num(S, i, 6) * 1000 + num(S, i + 7, 3)) % 31] == check)
+		found(S, i, i + 11, ENT_FI_PERSONAL_IDENTITY_CODE, 1.0);
+}
+
+/* Singapore's NRIC/FIN: S, T, F or G, 7 digits, check letter. */
+static void
+try_sg_nric(Scan *S, int i)
+{
+	static const int w[7] = {2, 7, 6, 5, 4, 3, 2};
+	unsigned char c = S->s[i];
+	int			sum = c == 'T' || c == 'G' ? 4 : 0;
+
+	if (run_of(S, i + 1, C_DIGIT, 8) != 7 || !is(S, i + 8, C_UPPER) || word_at(S, i + 9))
+		return;
+	for (int k = 0; k < 7; k++)
+		sum += (S->s[i + 1 + k] - '0') * w[k];
+	if ((c == 'S' || c == 'T' ? "JZIHGFEDCBA" : "XWUTRQPNMLK")[sum % 11] == S->s[i + 8])
+		found(S, i, i + 9, ENT_SG_NRIC_FIN, 1.0);
+}
+
+/* Australia's ABN: 11 digits, or 2-3-3-3 with spaces; mod 89. */
+static void
+try_au_abn(Scan *S, int i, int run)
+{
+	static const int w[11] = {10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
+	char		d[11];
+	int			end;
+	int			sum = 0;
+
+	if (run == 11)
+	{
+		memcpy(d, S->s + i, 11);
+		end = i + 11;
+	}
+	else
+	{
+		if (run_of(S, i + 3, C_DIGIT, 4) != 3 || ch(S, i + 6) != ' ' ||
+			run_of(S, i + 7, C_DIGIT, 4) != 3 || ch(S, i + 10) != ' ' ||
+			run_of(S, i + 11, C_DIGIT, 4) != 3)
+			return;
+		memcpy(d, S->s + i, 2);
+		memcpy(d + 2, S->s + i + 3, 3);
+		memcpy(d + 5, S->s + i + 7, 3);
+		memcpy(d + 8, S->s + i + 11, 3);
+		end = i + 14;
+	}
+	if (d[0] == '0' || !ends_alone(S, end, run == 11 ? 0 : ' '))
+		return;
+	for (int k = 0; k < 11; k++)
+		sum += (d[k] - '0' - (k == 0 ? 1 : 0)) * w[k];
+	if (sum % 89 == 0)
+		found(S, i, end, ENT_AU_ABN, 1.0);
+}
+
+/*
+ * Australia's ACN (mod 10) and TFN (mod 11): 9 digits, 3-3-3 with spaces
+ * only, as unseparated 9-digit numbers are any id.
+ */
+static void
+try_au_ninedigits(Scan *S, int i)
+{
+	static const int tfn_w[9] = {1, 4, 3, 7, 5, 8, 6, 9, 10};
+	char		d[9];
+	int			acn = 0;
+	int			tfn = 0;
+
+	if (run_of(S, i + 4, C_DIGIT, 4) != 3 || ch(S, i + 7) != ' ' ||
+		run_of(S, i + 8, C_DIGIT, 4) != 3 || !ends_alone(S, i + 11, ' ') ||
+		(ch(S, i - 1) == ' ' && is(S, i - 2, C_DIGIT)))
+		return;
+	memcpy(d, S->s + i, 3);
+	memcpy(d + 3, S->s + i + 4, 3);
+	memcpy(d + 6, S->s + i + 8, 3);
+	for (int k = 0; k < 9; k++)
+	{
+		if (k < 8)
+			acn += (d[k] - '0') * (8 - k);
+		tfn += (d[k] - '0') * tfn_w[k];
+	}
+	if ((10 - acn % 10) % 10 == d[8] - '0')
+		found(S, i, i + 11, ENT_AU_ACN, 1.0);
+	if (tfn % 11 == 0)
+		found(S, i, i + 11, ENT_AU_TFN, 1.0);
+}
+
+/* Australia's Medicare number as the card prints it: 4-5-1, first 2-6. */
+static void
+try_au_medicare(Scan *S, int i)
+{
+	static const int w[8] = {1, 3, 7, 9, 1, 3, 7, 9};
+	char		d[10];
+	int			sum = 0;
+
+	if (run_of(S, i + 5, C_DIGIT, 6) != 5 || ch(S, i + 10) != ' ' ||
+		run_of(S, i + 11, C_DIGIT, 2) != 1 || !ends_alone(S, i + 12, ' ') ||
+		S->s[i] < '2' || S->s[i] > '6')
+		return;
+	memcpy(d, S->s + i, 4);
+	memcpy(d + 4, S->s + i + 5, 5);
+	for (int k = 0; k < 8; k++)
+		sum += (d[k] - '0') * w[k];
+	if (sum % 10 == d[8] - '0')
+		found(S, i, i + 12, ENT_AU_MEDICARE, 1.0);
+}
+
+/* India's PAN: AAAPA9999A, the fourth letter the kind of holder. */
+static void
+try_in_pan(Scan *S, int i)
+{
+	for (int k = 1; k < 5; k++)
+		if (!is(S, i + k, C_UPPER))
+			return;
+	if (!strchr("ABCFGHLJPTK", S->s[i + 3]) || run_of(S, i + 5, C_DIGIT, 5) != 4 ||
+		!is(S, i + 9, C_UPPER) || word_at(S, i + 10))
+		return;
+	found(S, i, i + 10, ENT_IN_PAN, 0.85);
+}
+
+/* India's Aadhaar: 12 digits (or 4-4-4), first 2-9, Verhoeff. */
+static void
+try_in_aadhaar(Scan *S, int i, int run)
+{
+	static const uint8 vd[10][10] = {
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+		{2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+		{4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+		{6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+		{8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+	static const uint8 vp[8][10] = {
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+		{5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+		{9, 4, 5, 8, 3, 6, 7, 1, 0, 2}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+		{2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+	char		d[12];
+	unsigned char sep = 0;
+	int			end;
+	int			c = 0;
+	bool		palindrome = true;
+
+	if (run == 12)
+	{
+		memcpy(d, S->s + i, 12);
+		end = i + 12;
+	}
+	else
+	{
+		sep = ch(S, i + 4);
+		if (run_of(S, i + 5, C_DIGIT, 5) != 4 || ch(S, i + 9) != sep ||
+			run_of(S, i + 10, C_DIGIT, 5) != 4)
+			return;
+		memcpy(d, S->s + i, 4);
+		memcpy(d + 4, S->s + i + 5, 4);
+		memcpy(d + 8, S->s + i + 10, 4);
+		end = i + 14;
+	}
+	if (d[0] < '2' || !ends_alone(S, end, sep))
+		return;
+	for (int k = 0; k < 12; k++)
+	{
+		c = vd[c][vp[k % 8][d[11 - k] - '0']];
+		palindrome &= d[k] == d[11 - k];
+	}
+	if (c == 0 && !palindrome)
+		found(S, i, end, ENT_IN_AADHAAR, 1.0);
+}
+
+/* UK's National Insurance number: AB 12 34 56 C, or unspaced. */
+static void
+try_uk_nino(Scan *S, int i)
+{
+	static const char *const never[] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
+	unsigned char a = S->s[i];
+	unsigned char b = ch(S, i + 1);
+	int			p = i + 2;
+	bool		spaced = ch(S, p) == ' ';
+
+	if (!(ctab[b] & C_UPPER) || strchr("DFIQUV", a) || strchr("DFIQUVO", b))
+		return;
+	for (int k = 0; k < lengthof(never); k++)
+		if (a == never[k][0] && b == never[k][1])
+			return;
+	for (int k = 0; k < 3; k++)
+	{
+		if (spaced && ch(S, p++) != ' ')
+			return;
+		if (!is(S, p, C_DIGIT) || !is(S, p + 1, C_DIGIT))
+			return;
+		p += 2;
+	}
+	if (spaced && ch(S, p++) != ' ')
+		return;
+	if (ch(S, p) < 'A' || ch(S, p) > 'D' || word_at(S, p + 1))
+		return;
+	found(S, i, p + 1, ENT_UK_NINO, 0.5);
+}
+
+/* ---------------------------------------------------------------------
  * Dispatch
  * ---------------------------------------------------------------------
  */
@@ -1538,6 +1882,39 @@ at_hex(Scan *S, int i)
 		try_mac(S, i, hex);
 }
 
+#define BIT(t)	(1u << (t))
+#define NATIONAL_DIGITS (BIT(ENT_ES_NIF) | BIT(ENT_PL_PESEL) | \
+	BIT(ENT_FI_PERSONAL_IDENTITY_CODE) | BIT(ENT_AU_ABN) | BIT(ENT_AU_ACN) | \
+	BIT(ENT_AU_TFN) | BIT(ENT_AU_MEDICARE) | BIT(ENT_IN_AADHAAR))
+#define UPPER_START (BIT(ENT_IBAN_CODE) | BIT(ENT_UK_NINO) | BIT(ENT_ES_NIE) | \
+	BIT(ENT_IT_FISCAL_CODE) | BIT(ENT_SG_NRIC_FIN) | BIT(ENT_IN_PAN))
+
+/*
+ * The national identifiers that start with digits, by their first run.
+ * Mostly bare digits, they also refuse a word before '-' or '/': the last
+ * group of a UUID is 12 digits often enough.
+ */
+static void
+at_national_digits(Scan *S, int i, int run, unsigned char nc)
+{
+	if ((ch(S, i - 1) == '-' || ch(S, i - 1) == '/') && word_at(S, i - 2))
+		return;
+	if (ON(S, ENT_ES_NIF) && run == 8)
+		try_es_nif(S, i);
+	if (ON(S, ENT_PL_PESEL) && run == 11)
+		try_pl_pesel(S, i);
+	if (ON(S, ENT_FI_PERSONAL_IDENTITY_CODE) && run == 6)
+		try_fi_pic(S, i);
+	if (ON(S, ENT_AU_ABN) && (run == 11 || (run == 2 && nc == ' ')))
+		try_au_abn(S, i, run);
+	if ((ON(S, ENT_AU_ACN) || ON(S, ENT_AU_TFN)) && run == 3 && nc == ' ')
+		try_au_ninedigits(S, i);
+	if (ON(S, ENT_AU_MEDICARE) && run == 4 && nc == ' ')
+		try_au_medicare(S, i);
+	if (ON(S, ENT_IN_AADHAAR) && (run == 12 || (run == 4 && (nc == ' ' || nc == '-'))))
+		try_in_aadhaar(S, i, run);
+}
+
 static void
 at_digit(Scan *S, int i)
 {
@@ -1554,8 +1931,11 @@ at_digit(Scan *S, int i)
 			try_card(S, i, run);
 		if (ON(S, ENT_UK_NHS) && (run == 10 || (run == 3 && (nc == ' ' || nc == '-'))))
 			try_nhs(S, i, run);
-		if (ON(S, ENT_US_SSN) && run == 3 && (nc == '-' || nc == ' ' || nc == '.'))
+		if ((ON(S, ENT_US_SSN) || ON(S, ENT_US_ITIN)) && run == 3 &&
+			(nc == '-' || nc == ' ' || nc == '.'))
 			try_ssn(S, i);
+		if (S->on & NATIONAL_DIGITS)
+			at_national_digits(S, i, run, nc);
 	}
 	if (ON(S, ENT_DATE_TIME) && !left_glued(S, i, true))
 	{
@@ -1582,8 +1962,21 @@ at_letter(Scan *S, int i)
 
 	if (ON(S, ENT_URL) && (ctab[c] & C_URL0))
 		try_url(S, i);
-	if (ON(S, ENT_IBAN_CODE) && (ctab[c] & C_UPPER))
-		try_iban(S, i);
+	if ((ctab[c] & C_UPPER) && (S->on & UPPER_START))
+	{
+		if (ON(S, ENT_IBAN_CODE))
+			try_iban(S, i);
+		if (ON(S, ENT_UK_NINO))
+			try_uk_nino(S, i);
+		if (ON(S, ENT_ES_NIE) && c >= 'X' && c <= 'Z')
+			try_es_nie(S, i);
+		if (ON(S, ENT_IT_FISCAL_CODE))
+			try_it_fiscal(S, i);
+		if (ON(S, ENT_SG_NRIC_FIN) && (c == 'S' || c == 'T' || c == 'F' || c == 'G'))
+			try_sg_nric(S, i);
+		if (ON(S, ENT_IN_PAN))
+			try_in_pan(S, i);
+	}
 	if (ON(S, ENT_DATE_TIME) && (ctab[c] & C_MONTH0))
 		try_month_date(S, i);
 	if (ON(S, ENT_CRYPTO) && lc == 'b')
