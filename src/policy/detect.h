@@ -54,7 +54,7 @@ extern void entity_types_add(const char *name, bool *types);
  * The values of text[0..len) of the types whose threshold is >= 0 and at
  * most their score, sorted by start and not overlapping.  thresholds has
  * ENT_COUNT entries; a negative one turns its type off.  *spans is
- * palloc'd; returns how many.
+ * palloc'd, NULL when none; returns how many.
  */
 extern int	detect_entities(const char *text, int len, const double *thresholds,
 							EntitySpan **spans);
