@@ -2205,20 +2205,31 @@ detect_mask(const char *text, int len, const double *thresholds, int *out_len, i
 	return out;
 }
 
+/* The thresholds of the last call at a call site, by its arguments. */
+typedef struct MaskArgs
+{
+	double		threshold;
+	double		thresholds[ENT_COUNT];
+	Size		size;
+	char		array[FLEXIBLE_ARRAY_MEMBER];
+} MaskArgs;
+
 PG_FUNCTION_INFO_V1(hoop_mcp_mask_text);
 
 /*
  * hoop_mcp.mask_text(input text, entity_types text[], score_threshold
  * float8 DEFAULT 0) RETURNS text: input with the values of those types
- * (or preset groups) whose score reaches the threshold masked.
+ * (or preset groups) whose score reaches the threshold masked.  A query
+ * over a table passes the same types for every row: they are expanded
+ * once per call site, not per row.
  */
 Datum
 hoop_mcp_mask_text(PG_FUNCTION_ARGS)
 {
 	text	   *input = PG_GETARG_TEXT_PP(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	double		threshold = PG_GETARG_FLOAT8(2);
-	bool		types[ENT_COUNT] = {0};
-	double		thresholds[ENT_COUNT];
+	MaskArgs   *args = fcinfo->flinfo->fn_extra;
 	char	   *out;
 	int			out_len;
 
@@ -2226,10 +2237,27 @@ hoop_mcp_mask_text(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("score threshold must be between 0 and 1")));
-	entity_types_from_array(PG_GETARG_ARRAYTYPE_P(1), types);
-	for (int t = 0; t < ENT_COUNT; t++)
-		thresholds[t] = types[t] ? threshold : -1;
-	out = detect_mask(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input), thresholds,
+	if (args == NULL || args->threshold != threshold || args->size != VARSIZE(arr) ||
+		memcmp(args->array, arr, args->size) != 0)
+	{
+		bool		types[ENT_COUNT] = {0};
+
+		entity_types_from_array(arr, types);
+		if (args == NULL || args->size < VARSIZE(arr))
+		{
+			if (args)
+				pfree(args);
+			args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+									  offsetof(MaskArgs, array) + VARSIZE(arr));
+			fcinfo->flinfo->fn_extra = args;
+		}
+		args->threshold = threshold;
+		args->size = VARSIZE(arr);
+		memcpy(args->array, arr, args->size);
+		for (int t = 0; t < ENT_COUNT; t++)
+			args->thresholds[t] = types[t] ? threshold : -1;
+	}
+	out = detect_mask(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input), args->thresholds,
 					  &out_len, NULL);
 	if (out == NULL)
 		PG_RETURN_TEXT_P(input);
