@@ -19,7 +19,21 @@ typedef enum EntityType
 	ENT_UK_NHS,
 	ENT_CRYPTO,
 	ENT_DATE_TIME,
-	ENT_COUNT
+	ENT_US_ITIN,
+	ENT_UK_NINO,
+	ENT_ES_NIF,
+	ENT_ES_NIE,
+	ENT_IT_FISCAL_CODE,
+	ENT_PL_PESEL,
+	ENT_FI_PERSONAL_IDENTITY_CODE,
+	ENT_SG_NRIC_FIN,
+	ENT_AU_ABN,
+	ENT_AU_ACN,
+	ENT_AU_TFN,
+	ENT_AU_MEDICARE,
+	ENT_IN_PAN,
+	ENT_IN_AADHAAR,
+	ENT_COUNT						/* at most 32: detect.c keeps them in a mask */
 } EntityType;
 
 /* One value found: bytes [start, end) of the text. */
@@ -40,7 +54,7 @@ extern void entity_types_add(const char *name, bool *types);
  * The values of text[0..len) of the types whose threshold is >= 0 and at
  * most their score, sorted by start and not overlapping.  thresholds has
  * ENT_COUNT entries; a negative one turns its type off.  *spans is
- * palloc'd; returns how many.
+ * palloc'd, NULL when none; returns how many.
  */
 extern int	detect_entities(const char *text, int len, const double *thresholds,
 							EntitySpan **spans);
