@@ -67,7 +67,7 @@ SHLIB_LINK = -lmicrohttpd -lpq -lcrypto -lcurl
 # pg_regress: tests in sql/, expected output in expected/.  They need a
 # server with hoop_mcp in shared_preload_libraries (test/run-tests starts
 # one), so installcheck is the way to run them.
-REGRESS = install identity connections sessions reviews jwt oauth read_only privileges guardrails datamasking analysis detectors
+REGRESS = install detectors identity connections sessions reviews jwt oauth read_only privileges guardrails datamasking analysis
 REGRESS_OPTS = --dbname=contrib_regression
 # Isolation specs (specs/): races between concurrent decisions.
 ISOLATION = review_races

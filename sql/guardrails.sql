@@ -87,6 +87,9 @@ SELECT hoop_mcp.guardrails_create(name => 'bad-rules', input => '{"rules": [{"ty
 SELECT hoop_mcp.guardrails_create(name => 'bad-rules', input => '{"rules": [{"type": "pattern_match", "pattern_regex": "a", "words": ["b"]}]}');
 SELECT hoop_mcp.guardrails_create(name => 'bad-rules', output => '{"rules": [{"type": "pattern_match", "pattern_regex": "a"}, {"type": "pattern_match", "pattern_regex": "(unclosed"}]}');
 SELECT hoop_mcp.guardrails_create(name => 'bad-rules', output => '{"rules": [{"type": "pattern_match", "pattern_regex": "a{2,1}"}]}');
+-- What the worker would refuse to run (exponential searches; RE2 has neither).
+SELECT hoop_mcp.guardrails_create(name => 'bad-rules', output => '{"rules": [{"type": "pattern_match", "pattern_regex": "(a+)\\1"}]}');
+SELECT hoop_mcp.guardrails_create(name => 'bad-rules', input => '{"rules": [{"type": "pattern_match", "pattern_regex": "drop(?=\\s)"}]}');
 SELECT hoop_mcp.guardrails_create(name => 'bad-rules',
        output => jsonb_build_object('rules', jsonb_build_array(jsonb_build_object('type', 'pattern_match', 'pattern_regex', repeat('a', 1001)))));
 SELECT hoop_mcp.guardrails_create(name => 'bad-rules', input => '{"rules": [{"type": "pattern_match", "pattern_regex": "a", "name": "r1"}]}');

@@ -16,7 +16,7 @@ BEGIN
 	PERFORM hoop_mcp._pattern_check(pattern);
 EXCEPTION WHEN invalid_regular_expression THEN
 	RAISE EXCEPTION '%: %', what, SQLERRM USING ERRCODE = 'invalid_regular_expression',
-		HINT = 'Patterns are PostgreSQL regular expressions (POSIX ARE), as the worker applies them.';
+		HINT = 'Patterns are PostgreSQL regular expressions (POSIX ARE) without back-references or lookaround, as the worker applies them.';
 END
 $$;
 

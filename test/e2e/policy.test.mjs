@@ -153,7 +153,7 @@ test('masking: built-in detectors per cell, near misses kept, counts on the sess
 	assert.equal(s.output, r.output);
 	assert.deepEqual(s.masked, { EMAIL_ADDRESS: 1, PHONE_NUMBER: 1, CREDIT_CARD: 1 });
 	const leaks = sqlRows(`SELECT count(*)::int AS n FROM hoop_mcp.sessions
-		WHERE output LIKE ${lit(`%${EMAIL}%`)} OR output LIKE ${lit(`%${CARD}%`)}`)[0].n;
+		WHERE connection = ${lit(CONN)} AND (output LIKE ${lit(`%${EMAIL}%`)} OR output LIKE ${lit(`%${CARD}%`)})`)[0].n;
 	assert.equal(leaks, 0);
 	// Errors and notices are masked too.
 	const e = await exec(`SELECT email::int FROM customers WHERE id = 1`);
@@ -187,7 +187,8 @@ test('column rules mask by origin: aliases, SELECT *, joins, views, computed val
 	r = await exec(`DO $$ BEGIN RAISE NOTICE '%', (SELECT note FROM customers LIMIT 1); END $$`);
 	assert.equal(r.status, 'failed');
 	assert.match(r.output, /DO runs code hoop_mcp cannot see into/);
-	assert.equal(sqlRows(`SELECT count(*)::int AS n FROM hoop_mcp.sessions WHERE output LIKE ${lit(`%${NOTE}%`)}`)[0].n, 0);
+	assert.equal(sqlRows(`SELECT count(*)::int AS n FROM hoop_mcp.sessions
+		WHERE connection = ${lit(CONN)} AND output LIKE ${lit(`%${NOTE}%`)}`)[0].n, 0);
 });
 
 test('redact_types on the connection turn detectors on; no rule, no change', async () => {
@@ -198,4 +199,124 @@ test('redact_types on the connection turn detectors on; no rule, no change', asy
 	await callJson(admin, 'connections_update', { name: other, type: 'database', subtype: 'postgres', redact_types: ['EMAIL_ADDRESS'] });
 	const masked = await callJson(alice, 'exec', { connection_name: other, input: 'SELECT email FROM customers WHERE id = 1' });
 	assert.equal(masked.output, 'email\n<EMAIL_ADDRESS>\n(1 row)\n');
+});
+
+test('risk analysis: every exec gets ai_analysis; an analyzer rule blocks high risk and sends medium to review', async () => {
+	const conn = `${P}-ana-pg`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(conn)}, ${lit(CONNINFO)})`);
+	const run = (input) => callJson(alice, 'exec', { connection_name: conn, input });
+	// Without a rule the analysis is stored and the exec runs.
+	let r = await run('SELECT id FROM orders WHERE id = 10');
+	assert.equal(r.status, 'completed');
+	let a = await callJson(alice, 'sessions_get_analysis', { id: r.session_id });
+	assert.equal(a.status, 'ready');
+	assert.equal(a.risk_level, 'low');
+	assert.equal(a.action, 'allow_execution');
+
+	psql(`SELECT hoop_mcp.create_connection(${lit(`${P}-unused-pg`)}, ${lit(CONNINFO)})`);
+	await callJson(admin, 'access_request_rules_create', {
+		name: `${P}-ana-review`, access_type: 'command', approval_required_groups: [],
+		reviewers_groups: [`${P}-dba`], all_groups_must_approve: false, min_approvals: 1, connection_names: [`${P}-unused-pg`],
+	});
+	const rule = await callJson(admin, 'analyzer_rules_create', {
+		name: `${P}-ana`, connection_names: [conn], low_risk_action: 'allow_execution',
+		medium_risk_action: 'require_access_request', high_risk_action: 'block_execution',
+		access_request_rule_name: `${P}-ana-review`,
+	});
+	assert.deepEqual(rule.risk_evaluation, {
+		low_risk_action: 'allow_execution', medium_risk_action: 'require_access_request', high_risk_action: 'block_execution',
+	});
+
+	r = await run('DELETE FROM orders');
+	assert.deepEqual(Object.keys(r).sort(), ['ai_analysis', 'execution_time_ms', 'exit_code', 'has_review', 'output',
+		'output_status', 'session_id', 'status', 'truncated']);
+	assert.equal(r.status, 'failed');
+	assert.equal(r.output, 'Session blocked by AI risk analyzer');
+	assert.equal(r.output_status, 'blocked');
+	assert.equal(r.exit_code, 254);
+	assert.equal(r.ai_analysis.risk_level, 'high');
+	assert.equal(r.ai_analysis.action, 'block_execution');
+	assert.match(r.ai_analysis.explanation, /orders/);
+	assert.equal(psql('SELECT count(*) FROM orders', { db: DB }), '2', 'nothing ran');
+	const s = session(r.session_id);
+	assert.equal(s.status, 'done');
+	assert.equal(s.exit_code, 254);
+	assert.deepEqual(s.ai_analysis, r.ai_analysis);
+
+	r = await run('INSERT INTO orders VALUES (12, 1, 1)');
+	assert.equal(r.status, 'pending_approval');
+	assert.equal(psql('SELECT count(*) FROM orders', { db: DB }), '2', 'nothing ran');
+	const review = await callJson(alice, 'reviews_get', { id: r.review_id });
+	assert.equal(review.status, 'PENDING');
+	assert.equal(review.access_request_rule_name, `${P}-ana-review`);
+	a = await callJson(alice, 'sessions_wait_analysis', { id: r.session_id });
+	assert.equal(a.status, 'ready');
+	assert.equal(a.risk_level, 'medium');
+	assert.equal(a.action, 'require_access_request');
+	assert.equal(a.timed_out, false);
+
+	r = await run('SELECT count(*) AS n FROM orders');
+	assert.equal(r.status, 'completed', 'low risk runs');
+	assert.equal(r.output, 'n\n2\n(1 row)\n');
+	psql(`DELETE FROM hoop_mcp.analyzer_rules WHERE name = ${lit(`${P}-ana`)}`);
+});
+
+test('each built-in detector over MCP: true positives masked, near misses kept', async () => {
+	const conn = `${P}-det-pg`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(conn)}, ${lit(CONNINFO)})`);
+	const connDet = psql(`SELECT id FROM hoop_mcp.connections WHERE name = ${lit(conn)}`);
+	await callJson(admin, 'datamasking_rules_create', {
+		name: `${P}-all`, connection_ids: [connDet],
+		supported_entity_types: [{ name: 'CUSTOM_SELECTION', entity_types: ['EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD',
+			'IBAN_CODE', 'IP_ADDRESS', 'MAC_ADDRESS', 'URL', 'US_SSN', 'UK_NHS', 'CRYPTO', 'DATE_TIME'] }],
+	});
+	const cases = [
+		['jane@example.org', '<EMAIL_ADDRESS>'], ['user@localhost', 'user@localhost'],
+		['+44 20 7946 0958', '<PHONE_NUMBER>'], ['count 1234567', 'count 1234567'],
+		['4111 1111 1111 1111', '<CREDIT_CARD>'], ['4111111111111112', '4111111111111112'],
+		['GB82 WEST 1234 5698 7654 32', '<IBAN_CODE>'], ['GB82 WEST 1234 5698 7654 33', 'GB82 WEST 1234 5698 7654 33'],
+		['10.1.2.3', '<IP_ADDRESS>'], ['256.1.1.1', '256.1.1.1'], ['2001:db8::1', '<IP_ADDRESS>'], ['12:30:45', '12:30:45'],
+		['00:1A:2B:3C:4D:5E', '<MAC_ADDRESS>'], ['00:1A:2B:3C:4D', '00:1A:2B:3C:4D'],
+		['see https://example.com/a?b=1.', 'see <URL>.'], ['example dot com', 'example dot com'],
+		['123-45-6789', '<US_SSN>'], ['000-12-3456', '000-12-3456'],
+		['943 476 5919', '<UK_NHS>'], ['943 476 5918', '<PHONE_NUMBER>'],
+		['1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', '<CRYPTO>'], ['1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3', '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3'],
+		['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', '<CRYPTO>'],
+		['2024-01-31', '<DATE_TIME>'], ['2024-02-30', '2024-02-30'],
+	];
+	const values = cases.map(([v], i) => `(${i}, ${lit(v)})`).join(', ');
+	const r = await callJson(alice, 'exec', { connection_name: conn, input: `SELECT v FROM (VALUES ${values}) t(n, v) ORDER BY n` });
+	assert.equal(r.status, 'completed', r.output);
+	assert.deepEqual(r.output.split('\n').slice(1, -2), cases.map(([, want]) => want));
+	const masked = session(r.session_id).masked;
+	assert.equal(masked.CRYPTO, 2);
+	assert.equal(masked.IP_ADDRESS, 2);
+});
+
+test('reviews_execute checks the guardrails of when it runs, not of when it was approved', async () => {
+	const conn = `${P}-rv-pg`;
+	psql(`SELECT hoop_mcp.create_connection(${lit(conn)}, ${lit(CONNINFO)})`);
+	const connRv = psql(`SELECT id FROM hoop_mcp.connections WHERE name = ${lit(conn)}`);
+	const dba = `${P}-dba@example.com`;
+	ensureUser(dba, [`${P}-dba`], 'dba');
+	c.dba = await connectClient(apiKey(dba));
+	await callJson(admin, 'access_request_rules_create', {
+		name: `${P}-rv-rule`, access_type: 'command', approval_required_groups: [],
+		reviewers_groups: [`${P}-dba`], all_groups_must_approve: false, min_approvals: 1, connection_names: [conn],
+	});
+	const r = await callJson(alice, 'exec', { connection_name: conn, input: 'UPDATE orders SET total = 0 WHERE id = 10' });
+	assert.equal(r.status, 'pending_approval');
+	await callJson(c.dba, 'reviews_update', { id: r.review_id, status: 'APPROVED' });
+	await callJson(admin, 'guardrails_create', {
+		name: `${P}-rv-guard`, connection_ids: [connRv],
+		input: { rules: [{ type: 'deny_words_list', words: ['SET total = 0'], message: 'no zeroing totals' }] },
+	});
+	const ran = await callJson(alice, 'reviews_execute', { id: r.review_id });
+	assert.equal(ran.status, 'failed');
+	assert.equal(ran.output, 'no zeroing totals');
+	assert.equal(psql('SELECT total FROM orders WHERE id = 10', { db: DB }), '25.50', 'nothing ran');
+	const s = session(r.session_id);
+	assert.equal(s.status, 'done');
+	assert.equal(s.guardrails_info[0].rule_name, `${P}-rv-guard`);
+	assert.equal((await callJson(alice, 'reviews_get', { id: r.review_id })).status, 'EXECUTED');
 });
