@@ -43,7 +43,8 @@ GRANT SELECT ON hoop_mcp.org, hoop_mcp.users, hoop_mcp.groups, hoop_mcp.user_gro
 	hoop_mcp.security_audit_log, hoop_mcp.tools, hoop_mcp.access_request_rules,
 	hoop_mcp.reviews, hoop_mcp.review_groups, hoop_mcp.jit_grants,
 	hoop_mcp.guardrail_rules, hoop_mcp.guardrail_rules_connections,
-	hoop_mcp.datamasking_rules, hoop_mcp.datamasking_rules_connections, hoop_mcp.connection_rules
+	hoop_mcp.datamasking_rules, hoop_mcp.datamasking_rules_connections, hoop_mcp.connection_rules,
+	hoop_mcp.session_policy
 	TO hoop_mcp_auditor;
 GRANT SELECT (id, user_id, prefix, description, created_at, expires_at, revoked_at, last_used_at)
 	ON hoop_mcp.api_keys TO hoop_mcp_auditor;

@@ -106,10 +106,13 @@ changes_init(void)
 	RegisterXactCallback(changes_xact_callback, NULL);
 }
 
-/* The payload: {"id", "session_id", "status", "previous_status"}. */
+/*
+ * The payload: {"id", "session_id", "status", "previous_status"}, then
+ * extra (",\"key\":value..." or NULL).
+ */
 static void
 publish(const char *channel, const char *id, const char *session_id, const char *status,
-		const char *previous)
+		const char *previous, const char *extra)
 {
 	StringInfoData payload;
 
@@ -125,6 +128,8 @@ publish(const char *channel, const char *id, const char *session_id, const char 
 		append_json_string(&payload, previous, strlen(previous));
 	else
 		appendStringInfoString(&payload, "null");
+	if (extra)
+		appendStringInfoString(&payload, extra);
 	appendStringInfoChar(&payload, '}');
 	Async_Notify(channel, payload.data);
 	pfree(payload.data);
@@ -132,11 +137,12 @@ publish(const char *channel, const char *id, const char *session_id, const char 
 
 /* An exec's session transition written by the worker itself. */
 void
-changes_publish_session(const pg_uuid_t *id, const char *status, const char *previous)
+changes_publish_session(const pg_uuid_t *id, const char *status, const char *previous,
+						const char *extra)
 {
 	char	   *sid = hoop_uuid_text(id);
 
-	publish("hoop_mcp_sessions", sid, sid, status, previous);
+	publish("hoop_mcp_sessions", sid, sid, status, previous, extra);
 	pfree(sid);
 }
 
@@ -187,7 +193,7 @@ hoop_mcp_publish_change(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	publish(channel, attr(rel, tup, "id"), attr(rel, tup, is_review ? "session_id" : "id"),
-			status, old_status);
+			status, old_status, NULL);
 	if (is_review)
 		review_changed = true;
 	return PointerGetDatum(NULL);

@@ -114,6 +114,7 @@ guardrails_check(List *rules, const char *text, int len)
 					break;
 				case PATTERN_TOO_SLOW:
 					hit = palloc(sizeof(GuardrailHit));
+					hit->rule_name = g->rule_name;
 					hit->message = psprintf("validation error, guard rails %s rule %s: its pattern took longer than hoop_mcp.pattern_timeout (%d ms), so the %s is %s",
 											g->output ? "output" : "input", g->rule_name,
 											hoop_pattern_timeout_ms, g->output ? "output" : "input",
@@ -134,6 +135,7 @@ guardrails_check(List *rules, const char *text, int len)
 		}
 		message = g->message ? pstrdup(g->message) : hoop_message(g);
 		hit = palloc(sizeof(GuardrailHit));
+		hit->rule_name = g->rule_name;
 		hit->message = message;
 		hit->info = hit_info(g, matched, message);
 		return hit;

@@ -10,6 +10,7 @@
 /* The rule that matched. */
 typedef struct GuardrailHit
 {
+	const char *rule_name;
 	char	   *message;		/* what the agent is told */
 	char	   *info;			/* the session's guardrails_info, JSON */
 } GuardrailHit;

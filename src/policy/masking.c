@@ -539,3 +539,15 @@ masker_counts(Masker *m)
 	appendStringInfoChar(&out, '}');
 	return out.data;
 }
+
+/* How many values were masked in all. */
+long
+masker_total(Masker *m)
+{
+	ListCell   *lc;
+	long		n = 0;
+
+	foreach(lc, m->counts)
+		n += ((MaskCount *) lfirst(lc))->n;
+	return n;
+}

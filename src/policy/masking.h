@@ -19,5 +19,6 @@ extern void masker_lookup_rows(void *arg, const PGresult *res);
 extern const PsqlMasker *masker_hooks(Masker *m);
 extern const char *masker_check(Masker *m, const char *query, int number, bool std_strings);
 extern char *masker_counts(Masker *m);
+extern long masker_total(Masker *m);
 
 #endif							/* HOOP_MCP_MASKING_H */

@@ -5,7 +5,7 @@
  * hoop_mcp._connection_policy() (SQL) says which rules apply to a
  * connection; store/connections.c keeps its answer with the cached
  * connection (so a rule change takes effect with the next exec, as a
- * connection change does), and this file compiles it for each exec.
+ * connection change does), and this file compiles it once per entry.
  */
 #include "lib/common.h"
 
@@ -201,20 +201,44 @@ compile_masking(Policy *p, JsonbContainer *m, MemoryContext cxt)
 	}
 }
 
+/* One holder is gone (the cache entry, a request, a job). */
+static void
+policy_release(void *arg)
+{
+	Policy	   *p = arg;
+
+	if (--p->refs == 0)
+		MemoryContextDelete(p->cxt);
+}
+
+/* cxt holds p until it is reset or deleted. */
+static void
+policy_hold(Policy *p, MemoryContext cxt)
+{
+	MemoryContextCallback *cb = MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback));
+
+	p->refs++;
+	cb->func = policy_release;
+	cb->arg = p;
+	MemoryContextRegisterResetCallback(cxt, cb);
+}
+
 /*
- * The connection's policy, compiled into a memory context of its own
- * (a child of the current one; exec hands it on to its job), so that a
- * rule change during a long exec does not pull its patterns away.  A rule
- * that no longer compiles (a pattern refused by pattern.c) is an error
- * for every exec on the connection, not a rule skipped: a guardrail must
- * not silently stop guarding.
+ * The connection's policy, held by memory context holder until it goes
+ * away.  It is compiled (patterns included) once per cache entry, into a
+ * context of its own that the entry, and every request and job that
+ * asked for it, hold: a rule change (which resets the cache) during a
+ * long exec cannot pull its patterns away.  A rule that no longer
+ * compiles (a pattern refused by pattern.c) is an error for every exec on
+ * the connection, not a rule skipped: a guardrail must not silently stop
+ * guarding.
  */
 Policy *
-policy_compile(ConnEntry *c)
+policy_for(ConnEntry *c, MemoryContext holder)
 {
 	static Policy empty;
 	MemoryContext old;
-	Policy	   *p;
+	Policy	   *p = c->compiled_policy;
 	JsonbValue	v;
 
 	if (c->policy == NULL)
@@ -223,14 +247,41 @@ policy_compile(ConnEntry *c)
 			empty.thresholds[i] = -1;
 		return &empty;
 	}
-	old = MemoryContextSwitchTo(AllocSetContextCreate(CurrentMemoryContext, "hoop_mcp policy",
-													  ALLOCSET_SMALL_SIZES));
-	p = palloc0(sizeof(Policy));
-	p->cxt = CurrentMemoryContext;
-	for (int i = 0; i < ENT_COUNT; i++)
-		p->thresholds[i] = -1;
-	compile_guardrails(p, array_of(&c->policy->root, "guardrails", &v), p->cxt);
-	compile_masking(p, jv_key(&c->policy->root, "masking", &v) ? jv_object(&v) : NULL, p->cxt);
-	MemoryContextSwitchTo(old);
+	if (p == NULL)
+	{
+		MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "hoop_mcp policy",
+												  ALLOCSET_SMALL_SIZES);
+
+		old = MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			p = palloc0(sizeof(Policy));
+			p->cxt = cxt;
+			for (int i = 0; i < ENT_COUNT; i++)
+				p->thresholds[i] = -1;
+			compile_guardrails(p, array_of(&c->policy->root, "guardrails", &v), cxt);
+			compile_masking(p, jv_key(&c->policy->root, "masking", &v) ? jv_object(&v) : NULL, cxt);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(old);
+			MemoryContextDelete(cxt);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(old);
+		/* The entry's strings live in the cache's context, reset with it. */
+		policy_hold(p, GetMemoryChunkContext(c->name));
+		c->compiled_policy = p;
+	}
+	policy_hold(p, holder);
 	return p;
+}
+
+/* holder holds p too (a job taking it from its request). */
+void
+policy_share(Policy *p, MemoryContext holder)
+{
+	if (p->cxt)
+		policy_hold(p, holder);
 }

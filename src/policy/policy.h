@@ -45,6 +45,7 @@ typedef struct MaskColumn
 typedef struct Policy
 {
 	MemoryContext cxt;			/* holds it all; NULL: no rules */
+	int			refs;			/* memory contexts holding it */
 	List	   *input_rules;	/* GuardRule * */
 	List	   *output_rules;
 	bool		masks;			/* any masking at all */
@@ -54,6 +55,7 @@ typedef struct Policy
 	List	   *columns;		/* MaskColumn *, of every custom type */
 } Policy;
 
-extern Policy *policy_compile(ConnEntry *c);
+extern Policy *policy_for(ConnEntry *c, MemoryContext holder);
+extern void policy_share(Policy *p, MemoryContext holder);
 
 #endif							/* HOOP_MCP_POLICY_H */

@@ -255,6 +255,7 @@ connection_lookup(const char *name_or_id)
 	for (int i = 0; i < 3; i++)
 		e->risk_actions[i] = e->analyzer_rule ? SPI_getvalue(tup, desc, 20 + i) : NULL;
 	e->analyzer_access_rule = heap_attisnull(tup, 23, desc) ? NULL : SPI_getvalue(tup, desc, 23);
+	e->compiled_policy = NULL;
 	e->unsafe_option = NULL;
 	e->has_password = false;
 	for (int i = 0; i < e->noptions; i++)

@@ -34,6 +34,7 @@ typedef struct ConnEntry
 	int			connect_timeout_ms; /* -1: hoop_mcp.connect_timeout */
 	int			max_rows;		/* -1: hoop_mcp.max_rows */
 	Jsonb	   *policy;			/* _connection_policy(): its guardrails, masking */
+	void	   *compiled_policy;	/* policy/policy.c's, or NULL */
 	char	   *analyzer_rule;	/* the analyzer rule naming it, or NULL: */
 	char	   *risk_actions[3];	/* its action per risk level, low to high */
 	char	   *analyzer_access_rule;	/* its access_request_rule_name */

@@ -83,7 +83,7 @@ sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c, const cha
 		changes_published_by_caller = false;
 	}
 	PG_END_TRY();
-	changes_publish_session(id, refusal ? "done" : "open", NULL);
+	changes_publish_session(id, refusal ? "done" : "open", NULL, policy ? policy->notify : NULL);
 }
 
 static bool
@@ -128,7 +128,7 @@ sessions_finish(SessionEnd *end)
 	}
 	PG_END_TRY();
 	if (finished)
-		changes_publish_session(&end->id, "done", "open");
+		changes_publish_session(&end->id, "done", "open", end->notify);
 }
 
 /*

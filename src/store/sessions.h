@@ -20,6 +20,7 @@ typedef struct SessionEnd
 	bool		review;			/* reviews_execute: the review becomes EXECUTED */
 	const char *guardrails_info;	/* JSON: the guardrail that withheld it, or NULL */
 	const char *masked;			/* JSON: what data masking replaced, or NULL */
+	const char *notify;			/* more of its NOTIFY payload: ",\"key\":value...", or NULL */
 } SessionEnd;
 
 /* What the policy said of an exec before it ran (JSON texts, or NULL). */
@@ -28,6 +29,7 @@ typedef struct SessionPolicy
 	const char *ai_analysis;
 	const char *guardrails_info;
 	bool		blocked;		/* the refusal is the analyzer rule's: exit code 254 */
+	const char *notify;			/* more of the NOTIFY payload, as SessionEnd's */
 } SessionPolicy;
 
 extern void sessions_insert(const pg_uuid_t *id, const Actor *actor, ConnEntry *c,

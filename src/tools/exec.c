@@ -166,15 +166,30 @@ exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *
 /*
  * The risk analysis of input (hoop's ai_analysis, from the parse tree),
  * with the action the connection's analyzer rule takes at its level:
- * allow_execution when no rule names the connection.
+ * allow_execution when no rule names the connection.  said gets it, and
+ * the NOTIFY payload its level and action.
  */
-static char *
-exec_analysis(ConnEntry *c, const char *input, const char **action)
+static const char *
+exec_analysis(ConnEntry *c, const char *input, SessionPolicy *said)
 {
 	RiskAnalysis *risk = risk_analyse(analyse_script(input));
+	const char *action = c->analyzer_rule ? c->risk_actions[risk->level] : "allow_execution";
 
-	*action = c->analyzer_rule ? c->risk_actions[risk->level] : "allow_execution";
-	return risk_analysis_json(risk, *action);
+	said->ai_analysis = risk_analysis_json(risk, action);
+	said->notify = psprintf(",\"risk_level\":\"%s\",\"action\":\"%s\"", risk_level_name(risk->level), action);
+	return action;
+}
+
+/* ,"guardrail":"<rule>": the NOTIFY payload's part of a guardrail's hit. */
+static char *
+notify_guardrail(const char *rule_name)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, ",\"guardrail\":");
+	append_json_string(&out, rule_name, strlen(rule_name));
+	return out.data;
 }
 
 /* hoop's envelope of an exec the analyzer rule blocks. */
@@ -271,6 +286,7 @@ exec_output_guarded(ExecJob *ej)
 	ej->session.truncated = false;
 	ej->session.exit_code = 1;
 	ej->session.guardrails_info = hit->info;
+	ej->session.notify = notify_guardrail(hit->rule_name);
 }
 
 /* The query ended: finish its session, then answer whoever still waits. */
@@ -286,6 +302,9 @@ exec_finish(ToolJob *tj)
 	if (job->cancel_reason)
 		exec_output_cancelled(job, &ej->session);
 	ej->session.masked = masker_counts(ej->masker);
+	if (ej->session.masked)
+		ej->session.notify = psprintf("%s,\"masked\":%ld", ej->session.notify ? ej->session.notify : "",
+									  masker_total(ej->masker));
 	ej->session.elapsed_ms = job->elapsed_ms;
 	if (extension_ready() &&
 		subxact_try(finish_session, &ej->session, CurrentMemoryContext, "finish the session") &&
@@ -358,8 +377,7 @@ exec_start(Request *req, ConnEntry *c, Policy *policy, const pg_uuid_t *session_
 	ej->base.finish = exec_finish;
 	ej->base.expire = exec_expire;
 	job->script = MemoryContextStrdup(job->cxt, input);
-	if (policy->cxt)
-		MemoryContextSetParent(policy->cxt, job->cxt);
+	policy_share(policy, job->cxt);
 	ej->policy = policy;
 	old = MemoryContextSwitchTo(job->cxt);
 	ej->masker = masker_new(policy);
@@ -395,7 +413,8 @@ exec_start(Request *req, ConnEntry *c, Policy *policy, const pg_uuid_t *session_
  * comes from the check before a statement is sent.
  */
 static char *
-exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info)
+exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info,
+			 const char **notify)
 {
 	char	   *refusal;
 	GuardrailHit *hit;
@@ -405,6 +424,7 @@ exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info)
 	if ((hit = guardrails_check(policy->input_rules, input, strlen(input))) != NULL)
 	{
 		*info = hit->info;
+		*notify = notify_guardrail(hit->rule_name);
 		return hit->message;
 	}
 	if ((refusal = masking_refusal(policy, input)) != NULL)
@@ -444,15 +464,14 @@ tool_exec(Request *req, JsonbContainer *args)
 	if (refusal == NULL)
 	{
 		connection_check_options(c);
-		policy = policy_compile(c);
-		refusal = exec_refusal(c, policy, input, &said.guardrails_info);
+		policy = policy_for(c, CurrentMemoryContext);
+		refusal = exec_refusal(c, policy, input, &said.guardrails_info, &said.notify);
 	}
 	hoop_random_uuid(&session_id);
 	if (refusal == NULL)
 	{
-		const char *action;
+		const char *action = exec_analysis(c, input, &said);
 
-		said.ai_analysis = exec_analysis(c, input, &action);
 		if (strcmp(action, "block_execution") == 0)
 		{
 			said.blocked = true;
@@ -509,6 +528,7 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 	ConnEntry  *c;
 	Policy	   *policy;
 	const char *info = NULL;
+	const char *notify = NULL;
 
 	sqlargs[0] = id ? CStringGetTextDatum(id) : (Datum) 0;
 	sqlargs[1] = CStringGetTextDatum(hoop_executor_name());
@@ -537,8 +557,8 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 				 errmsg("hoop_mcp cannot run connections of type \"%s/%s\"; only database/postgres connections run here",
 						c->type, c->subtype)));
 	connection_check_options(c);
-	policy = policy_compile(c);
-	refusal = exec_refusal(c, policy, input, &info);
+	policy = policy_for(c, CurrentMemoryContext);
+	refusal = exec_refusal(c, policy, input, &info, &notify);
 	if (refusal)
 	{
 		/* A rule added since the review was asked for: its session ends refused. */
@@ -550,6 +570,7 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 		end.exit_code = 1;
 		end.review = true;
 		end.guardrails_info = info;
+		end.notify = notify;
 		sessions_finish(&end);
 		sessions_mark_review_executed(&session_id);
 		request_outcome_json(req, exec_envelope(&session_id, true, refusal, strlen(refusal), 1, false, 0));

@@ -6,6 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
 	setupFixtures, connectClient, callJson, callError, uniq, psql, lit, sqlRows, ensureUser, apiKey, PGPORT,
 } from './helpers.mjs';
@@ -242,6 +243,8 @@ test('risk analysis: every exec gets ai_analysis; an analyzer rule blocks high r
 	assert.equal(s.status, 'done');
 	assert.equal(s.exit_code, 254);
 	assert.deepEqual(s.ai_analysis, r.ai_analysis);
+	const view = sqlRows(`SELECT risk_level, action, guardrail_rule FROM hoop_mcp.session_policy WHERE session_id = ${lit(r.session_id)}`)[0];
+	assert.deepEqual(view, { risk_level: 'high', action: 'block_execution', guardrail_rule: null });
 
 	r = await run('INSERT INTO orders VALUES (12, 1, 1)');
 	assert.equal(r.status, 'pending_approval');
@@ -319,4 +322,21 @@ test('reviews_execute checks the guardrails of when it runs, not of when it was 
 	assert.equal(s.status, 'done');
 	assert.equal(s.guardrails_info[0].rule_name, `${P}-rv-guard`);
 	assert.equal((await callJson(alice, 'reviews_get', { id: r.review_id })).status, 'EXECUTED');
+});
+
+test('the session\'s NOTIFY carries its risk level and action, the guardrail that stopped it, what was masked', async () => {
+	const listener = spawn('psql', ['-X', '-q', '-c', 'LISTEN hoop_mcp_sessions', '-c', 'SELECT pg_sleep(3)'], { encoding: 'utf8' });
+	let out = '';
+	listener.stdout.on('data', (d) => { out += d; });
+	const done = new Promise((resolve) => listener.on('close', resolve));
+	await new Promise((r) => setTimeout(r, 700));
+	const masked = await exec('SELECT email FROM customers WHERE id = 1');
+	const refused = await exec('TRUNCATE orders');
+	await done;
+	const payloads = [...out.matchAll(/with payload "(.*)" received/g)].map((m) => JSON.parse(m[1]));
+	const of = (id, status) => payloads.find((p) => p.session_id === id && p.status === status);
+	assert.deepEqual(of(masked.session_id, 'open'), { id: masked.session_id, session_id: masked.session_id, status: 'open',
+		previous_status: null, risk_level: 'low', action: 'allow_execution' });
+	assert.equal(of(masked.session_id, 'done').masked, 1);
+	assert.equal(of(refused.session_id, 'done').guardrail, `${P}-no-drop`);
 });
