@@ -258,9 +258,14 @@ test('LISTEN receives every review and session transition at commit', async () =
 		.map((m) => JSON.parse(m[1])).filter((n) => n.id === plain.session_id)
 		.map((n) => `${n.previous_status ?? '-'}>${n.status}`);
 	assert.deepEqual(plainSeq, ['->open', 'open>done'], 'an ungated exec publishes its session too');
+	// A session's payload may add what the policy said (policy.test.mjs).
+	const policyKeys = ['action', 'guardrail', 'masked', 'risk_level'];
 	for (const n of notes) {
-		assert.deepEqual(Object.keys(n).sort(), ['channel', 'id', 'previous_status', 'session_id', 'status']);
+		const keys = Object.keys(n).filter((k) => n.channel === 'hoop_mcp_reviews' || !policyKeys.includes(k));
+		assert.deepEqual(keys.sort(), ['channel', 'id', 'previous_status', 'session_id', 'status']);
 	}
+	assert.deepEqual(notes.filter((n) => n.risk_level).map((n) => [n.status, n.risk_level, n.action]),
+		[['open', 'low', 'allow_execution']], 'the gated exec\'s session carries its risk analysis');
 });
 
 test('every reviews_wait is audited once, when it answers', async () => {
