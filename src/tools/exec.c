@@ -362,8 +362,8 @@ exec_check(void *arg, const char *query, int number, bool std_strings)
 
 /*
  * The job that runs input in session session_id; it starts after the
- * commit.  It takes policy (compiled for this exec) with it: masking
- * sees each cell as it arrives, and the output guardrails the output.
+ * commit.  It holds the connection's compiled policy until it is freed:
+ * masking sees each cell as it arrives, the output guardrails the output.
  */
 static void
 exec_start(Request *req, ConnEntry *c, Policy *policy, const pg_uuid_t *session_id,
