@@ -226,66 +226,59 @@ column_rules_refusal(Masker *m, const Statement *s)
 }
 
 /*
- * Before an exec starts: why its input may not run where column rules
- * apply, or NULL (the tables the rules name; the views over them are
- * known once the target is asked, and checked as each statement is sent).
+ * The refusal of the first statement that may not run where column rules
+ * apply, or NULL; *reads (when given) gets the rule name of a masked
+ * table the statements before it name.
  */
-char *
-masking_refusal(Policy *p, const char *input)
+static char *
+first_column_refusal(Masker *m, List *statements, const char **reads)
 {
-	Masker		m = {0};
 	ListCell   *lc;
 
-	if (p->columns == NIL)
-		return NULL;
-	m.policy = p;
-	foreach(lc, analyse_script(input)->statements)
-	{
-		Statement  *s = lfirst(lc);
-		char	   *why = column_rules_refusal(&m, s);
-
-		if (why)
-			return statement_refusal(s, "where data masking hides columns", why);
-	}
-	return NULL;
-}
-
-/*
- * A PsqlCheckFn: the statement about to be sent, where column rules
- * apply.  Also notes, for the results to come, whether it reads a masked
- * table.
- */
-const char *
-masker_check(Masker *m, const char *query, int number, bool std_strings)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext cxt = AllocSetContextCreate(caller, "hoop_mcp masking check", ALLOCSET_SMALL_SIZES);
-	ListCell   *lc;
-	char	   *refusal = NULL;
-	const char *reads = NULL;
-
-	MemoryContextSwitchTo(cxt);
-	foreach(lc, analyse_query(query, number, 0, std_strings))
+	foreach(lc, statements)
 	{
 		Statement  *s = lfirst(lc);
 		char	   *why = column_rules_refusal(m, s);
 
 		if (why)
-		{
-			refusal = statement_refusal(s, "where data masking hides columns", why);
-			break;
-		}
-		if (reads == NULL)
-			reads = names_masked(m, s);
+			return statement_refusal(s, "where data masking hides columns", why);
+		if (reads && *reads == NULL)
+			*reads = names_masked(m, s);
 	}
-	MemoryContextSwitchTo(caller);
-	if (refusal)
-		refusal = pstrdup(refusal);
+	return NULL;
+}
+
+/*
+ * Before an exec starts: why its statements may not run where column
+ * rules apply, or NULL (the tables the rules name; the views over them are
+ * known once the target is asked, and checked as each statement is sent).
+ */
+char *
+masking_refusal(Policy *p, List *statements)
+{
+	Masker		m = {0};
+
+	if (p->columns == NIL)
+		return NULL;
+	m.policy = p;
+	return first_column_refusal(&m, statements, NULL);
+}
+
+/*
+ * The statements of query, about to be sent, where column rules apply:
+ * a refusal, or NULL.  Also notes, for the results to come, the query and
+ * whether it reads a masked table.
+ */
+char *
+masker_statements(Masker *m, List *statements, const char *query)
+{
+	const char *reads = NULL;
+	char	   *refusal = first_column_refusal(m, statements, &reads);
+
 	m->reads = reads;
 	if (m->query)
 		pfree((char *) m->query);
 	m->query = MemoryContextStrdup(m->cxt, query);
-	MemoryContextDelete(cxt);
 	return refusal;
 }
 
@@ -296,6 +289,8 @@ mask_columns(void *arg, const PGresult *res)
 	Masker	   *m = arg;
 
 	m->ncols = PQnfields(res);
+	if (m->col_name)
+		pfree(m->col_name);
 	m->col_name = MemoryContextAllocZero(m->cxt, Max(m->ncols, 1) * sizeof(char *));
 	if (m->policy->columns == NIL)
 		return;

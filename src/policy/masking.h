@@ -12,12 +12,12 @@
 
 typedef struct Masker Masker;
 
-extern char *masking_refusal(Policy *p, const char *input);
+extern char *masking_refusal(Policy *p, List *statements);
 extern Masker *masker_new(Policy *p);
 extern const char *masker_lookup_sql(Masker *m);
 extern void masker_lookup_rows(void *arg, const PGresult *res);
 extern const PsqlMasker *masker_hooks(Masker *m);
-extern const char *masker_check(Masker *m, const char *query, int number, bool std_strings);
+extern char *masker_statements(Masker *m, List *statements, const char *query);
 extern char *masker_counts(Masker *m);
 extern long masker_total(Masker *m);
 

@@ -180,9 +180,9 @@ statement_refusal(const Statement *s, const char *where, const char *why)
 	return msg.data;
 }
 
-/* The refusal of the first statement that may not run, or NULL. */
-static char *
-first_refusal(List *statements)
+/* The refusal of the first statement that may not run read-only, or NULL. */
+char *
+read_only_statements_refusal(List *statements)
 {
 	ListCell   *lc;
 
@@ -201,28 +201,7 @@ first_refusal(List *statements)
 char *
 read_only_refusal(const char *input)
 {
-	return first_refusal(analyse_script(input)->statements);
-}
-
-/*
- * Right before each statement is sent (a PsqlCheckFn): the analysis in a
- * context of its own, only a refusal kept.
- */
-const char *
-read_only_check(void *arg, const char *query, int number, bool std_strings)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext cxt = AllocSetContextCreate(caller, "hoop_mcp read-only check",
-											  ALLOCSET_SMALL_SIZES);
-	char	   *refusal;
-
-	MemoryContextSwitchTo(cxt);
-	refusal = first_refusal(analyse_query(query, number, 0, std_strings));
-	MemoryContextSwitchTo(caller);
-	if (refusal)
-		refusal = pstrdup(refusal);
-	MemoryContextDelete(cxt);
-	return refusal;
+	return read_only_statements_refusal(analyse_script(input)->statements);
 }
 
 PG_FUNCTION_INFO_V1(hoop_mcp_read_only_refusal);

@@ -9,6 +9,6 @@
 
 extern char *read_only_refusal(const char *input);
 extern char *statement_refusal(const Statement *s, const char *where, const char *why);
-extern const char *read_only_check(void *arg, const char *query, int number, bool std_strings);
+extern char *read_only_statements_refusal(List *statements);
 
 #endif							/* HOOP_MCP_READ_ONLY_H */

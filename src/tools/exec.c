@@ -170,9 +170,9 @@ exec_gated(Request *req, const pg_uuid_t *session_id, ConnEntry *c, const char *
  * the NOTIFY payload its level and action.
  */
 static const char *
-exec_analysis(ConnEntry *c, const char *input, SessionPolicy *said)
+exec_analysis(ConnEntry *c, Analysis *a, SessionPolicy *said)
 {
-	RiskAnalysis *risk = risk_analyse(analyse_script(input));
+	RiskAnalysis *risk = risk_analyse(a);
 	const char *action = c->analyzer_rule ? c->risk_actions[risk->level] : "allow_execution";
 
 	said->ai_analysis = risk_analysis_json(risk, action);
@@ -344,19 +344,29 @@ exec_forget(void *arg)
 }
 
 /*
- * Each statement right before it is sent, as the target gets it: on a
- * read-only connection, and where column rules mask.
+ * Each statement right before it is sent, as the target gets it, on a
+ * read-only connection and where column rules mask (a PsqlCheckFn): one
+ * analysis for both, in a context of its own, only a refusal kept.
  */
 static const char *
 exec_check(void *arg, const char *query, int number, bool std_strings)
 {
 	ExecJob    *ej = arg;
-	const char *refusal = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(caller, "hoop_mcp statement check", ALLOCSET_SMALL_SIZES);
+	List	   *statements;
+	char	   *refusal = NULL;
 
+	MemoryContextSwitchTo(cxt);
+	statements = analyse_query(query, number, 0, std_strings);
 	if (ej->read_only)
-		refusal = read_only_check(NULL, query, number, std_strings);
+		refusal = read_only_statements_refusal(statements);
 	if (refusal == NULL && ej->masker)
-		refusal = masker_check(ej->masker, query, number, std_strings);
+		refusal = masker_statements(ej->masker, statements, query);
+	MemoryContextSwitchTo(caller);
+	if (refusal)
+		refusal = pstrdup(refusal);
+	MemoryContextDelete(cxt);
 	return refusal;
 }
 
@@ -406,20 +416,21 @@ exec_start(Request *req, ConnEntry *c, Policy *policy, const pg_uuid_t *session_
 }
 
 /*
- * Why input may not run on c, or NULL: a read-only connection's rule, an
+ * Why input (statements, as the analyser read it) may not run on c, or
+ * NULL: a read-only connection's rule, an
  * input guardrail (hoop's text, and *info for the session), data
  * masking's rule on what may read a masked table.  A refusal of
  * hoop_mcp's own ends with a newline, as the same refusal does when it
  * comes from the check before a statement is sent.
  */
 static char *
-exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info,
-			 const char **notify)
+exec_refusal(ConnEntry *c, Policy *policy, const char *input, List *statements,
+			 const char **info, const char **notify)
 {
 	char	   *refusal;
 	GuardrailHit *hit;
 
-	if (c->read_only && (refusal = read_only_refusal(input)) != NULL)
+	if (c->read_only && (refusal = read_only_statements_refusal(statements)) != NULL)
 		return psprintf("%s\n", refusal);
 	if ((hit = guardrails_check(policy->input_rules, input, strlen(input))) != NULL)
 	{
@@ -427,7 +438,7 @@ exec_refusal(ConnEntry *c, Policy *policy, const char *input, const char **info,
 		*notify = notify_guardrail(hit->rule_name);
 		return hit->message;
 	}
-	if ((refusal = masking_refusal(policy, input)) != NULL)
+	if ((refusal = masking_refusal(policy, statements)) != NULL)
 		return psprintf("%s\n", refusal);
 	return NULL;
 }
@@ -448,6 +459,7 @@ tool_exec(Request *req, JsonbContainer *args)
 	char	   *refusal = NULL;
 	ConnEntry  *c;
 	Policy	   *policy = NULL;
+	Analysis   *analysis = NULL;
 	SessionPolicy said = {0};
 	pg_uuid_t	session_id;
 
@@ -465,12 +477,13 @@ tool_exec(Request *req, JsonbContainer *args)
 	{
 		connection_check_options(c);
 		policy = policy_for(c, CurrentMemoryContext);
-		refusal = exec_refusal(c, policy, input, &said.guardrails_info, &said.notify);
+		analysis = analyse_script(input);
+		refusal = exec_refusal(c, policy, input, analysis->statements, &said.guardrails_info, &said.notify);
 	}
 	hoop_random_uuid(&session_id);
 	if (refusal == NULL)
 	{
-		const char *action = exec_analysis(c, input, &said);
+		const char *action = exec_analysis(c, analysis, &said);
 
 		if (strcmp(action, "block_execution") == 0)
 		{
@@ -558,7 +571,7 @@ tool_reviews_execute(Request *req, JsonbContainer *args)
 						c->type, c->subtype)));
 	connection_check_options(c);
 	policy = policy_for(c, CurrentMemoryContext);
-	refusal = exec_refusal(c, policy, input, &info, &notify);
+	refusal = exec_refusal(c, policy, input, analyse_script(input)->statements, &info, &notify);
 	if (refusal)
 	{
 		/* A rule added since the review was asked for: its session ends refused. */
