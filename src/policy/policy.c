@@ -17,7 +17,6 @@
 #include "lib/json.h"
 #include "policy/policy.h"
 
-
 static List *
 string_list(JsonbValue *v)
 {

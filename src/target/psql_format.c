@@ -205,6 +205,28 @@ psql_log_line(PsqlOut *out, const char *msg, bool insert)
 }
 
 /*
+ * Append a value of column col (-1: a line of COPY data) as the masker,
+ * if any, would show it.
+ */
+void
+psql_out_append_masked(PsqlOut *out, int col, const char *data, size_t len)
+{
+	char	   *masked = NULL;
+	int			mlen = 0;
+
+	if (out->masker)
+		masked = col >= 0 ? out->masker->cell(out->masker->arg, col, data, len, &mlen)
+			: out->masker->message(out->masker->arg, data, len, &mlen);
+	if (masked)
+	{
+		psql_out_append(out, masked, mlen);
+		pfree(masked);
+	}
+	else
+		psql_out_append(out, data, len);
+}
+
+/*
  * Format the rows of a tuple-bearing result (a single-row-mode row, or a
  * whole result), printing the header first if this is the first part.
  * Unaligned format: header line of names joined by the field separator,
@@ -250,22 +272,8 @@ psql_table_rows(PsqlOut *out, PsqlTable *tab, const PGresult *res)
 					psql_out_append(out, "\t", 1);
 				if (PQgetisnull(res, r, c))
 					continue;
-				if (out->masker)
-				{
-					int			len;
-					char	   *masked = out->masker->cell(out->masker->arg, c,
-														   PQgetvalue(res, r, c),
-														   PQgetlength(res, r, c), &len);
-
-					if (masked)
-					{
-						psql_out_append(out, masked, len);
-						pfree(masked);
-						continue;
-					}
-				}
-				psql_out_append(out, PQgetvalue(res, r, c),
-								PQgetlength(res, r, c));
+				psql_out_append_masked(out, c, PQgetvalue(res, r, c),
+									   PQgetlength(res, r, c));
 			}
 		}
 		tab->nrows++;

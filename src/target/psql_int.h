@@ -184,6 +184,7 @@ typedef struct PsqlTable
 extern void psql_out_init(PsqlOut *out, size_t limit);
 extern void psql_out_append(PsqlOut *out, const char *data, size_t len);
 extern void psql_out_append_str(PsqlOut *out, const char *str);
+extern void psql_out_append_masked(PsqlOut *out, int col, const char *data, size_t len);
 extern void psql_out_insert(PsqlOut *out, const char *data, size_t len);
 extern void psql_out_result_done(PsqlOut *out);
 extern void psql_out_print_pending(PsqlOut *out);

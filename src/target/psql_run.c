@@ -751,21 +751,7 @@ copy_out(PsqlRun *run)
 		{
 			if ((size_t) ret > run->widest)
 				run->widest = ret;
-			if (run->out.masker)
-			{
-				int			len;
-				char	   *masked = run->out.masker->message(run->out.masker->arg, buf, ret, &len);
-
-				if (masked)
-				{
-					psql_out_append(&run->out, masked, len);
-					pfree(masked);
-					psql_out_commit_all(&run->out);
-					PQfreemem(buf);
-					continue;
-				}
-			}
-			psql_out_append(&run->out, buf, ret);
+			psql_out_append_masked(&run->out, -1, buf, ret);
 			psql_out_commit_all(&run->out);
 			PQfreemem(buf);
 			continue;
