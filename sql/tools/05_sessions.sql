@@ -39,13 +39,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 									 WHERE rg.review_id = r.id AND rg.group_name = ANY ($2))))
 $$;
 
--- A session the caller may read: the owner, its reviewers, admins and
--- auditors.
-CREATE FUNCTION hoop_mcp._readable_session(id text) RETURNS hoop_mcp.sessions
+-- A session by its id, with hoop's texts when there is none.
+CREATE FUNCTION hoop_mcp._session(id text) RETURNS hoop_mcp.sessions
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	u hoop_mcp.users := hoop_mcp._actor();
-	g text[] := hoop_mcp._user_groups(u.id);
 	s hoop_mcp.sessions;
 BEGIN
 	IF coalesce($1, '') = '' THEN
@@ -55,6 +52,20 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
 	END IF;
+	RETURN s;
+END
+$$;
+
+-- A session the caller may read: the owner, its reviewers, admins and
+-- auditors.
+CREATE FUNCTION hoop_mcp._readable_session(id text) RETURNS hoop_mcp.sessions
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	u hoop_mcp.users := hoop_mcp._actor();
+	g text[] := hoop_mcp._user_groups(u.id);
+	s hoop_mcp.sessions;
+BEGIN
+	s := hoop_mcp._session(id);
 	IF s.user_id <> u.subject AND NOT (hoop_mcp._is_admin(g) OR hoop_mcp._is_auditor(g))
 	   AND NOT hoop_mcp._reviews_session(s.id, g) THEN
 		RAISE EXCEPTION 'access denied: you can only view your own sessions or must be admin/auditor'
@@ -83,13 +94,7 @@ DECLARE
 	g text[] := hoop_mcp._user_groups(u.id);
 	s hoop_mcp.sessions;
 BEGIN
-	IF coalesce($1, '') = '' THEN
-		RAISE EXCEPTION 'id is required' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT * INTO s FROM hoop_mcp.sessions x WHERE x.id::text = pg_catalog.lower($1);
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'session not found' USING ERRCODE = 'no_data_found';
-	END IF;
+	s := hoop_mcp._session(id);
 	IF s.user_id <> u.subject AND NOT hoop_mcp._is_admin(g) THEN
 		RAISE EXCEPTION 'access denied: you can only cancel your own sessions or must be admin'
 			USING ERRCODE = 'insufficient_privilege';
